@@ -1,0 +1,271 @@
+"""`engine.<op>.forward` and `engine.<op>.backward`, generated from the op table.
+
+Each op check builds the smallest graph (leaves -> op -> output), so a bug in the student's graph
+traversal shows up in `engine.backward.*`, not here: the backward check seeds the output's grad
+and calls every node's `_backward` with the grader's own traversal. Backward examples cover a leaf
+that already holds gradient (catches `=` written for `+=`), an upstream gradient other than 1
+(catches a forgotten chain rule), and `x op x` for binary ops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+from autograder import domains
+from autograder.checks.base import (
+    CheckContext,
+    CheckDef,
+    Failure,
+    failure_from_error,
+    run_property,
+    verdict_from,
+)
+from autograder.compare import BACKWARD_RTOL, FORWARD_RTOL, close, is_number, relative_error, show
+from autograder.feedback import backward_snippet, call_example, expression, forward_snippet
+from autograder.ir import Program
+from autograder.model import Outcome, Verdict
+from autograder.ops import OPS, Op
+
+BATCH = 4  # examples per worker call; shrinking reduces a failing batch to one example
+FD_RTOL = 1e-4  # how close a central difference must be to count as "agrees with your forward"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One backward example: inputs, gradients the leaves already hold, upstream grad, aliasing."""
+
+    inputs: dict[str, float]
+    grads: dict[str, float]
+    upstream: float
+    aliased: bool
+
+    def leaf_value(self, op: Op, name: str) -> float:
+        return self.inputs["b"] if self.aliased else self.inputs[name]
+
+
+def _build(program: Program, op: Op, inputs: dict[str, Any], grads: dict[str, float] | None = None,
+           aliased: bool = False) -> tuple[int, dict[str, int]]:
+    refs: dict[str, int] = {}
+    for name in op.operands:
+        if aliased and name == "b":
+            refs["b"] = refs["a"]
+            continue
+        value = inputs["b"] if aliased else inputs[name]
+        grad = (grads or {}).get(name) or None
+        refs[name] = program.value(value, grad)
+    for name in op.params:
+        refs[name] = program.num(inputs[name])
+    return program.apply(op.expr, refs), refs
+
+
+def _missing(ctx: CheckContext, op: Op, check_id: str) -> Verdict | None:
+    """A method that does not exist at all gets a plain message, not a TypeError."""
+    init = ctx.session.ensure_started()
+    if init.methods.get(op.method) == "missing":
+        sample = {n: 2.0 for n in op.operands} | {n: 3 for n in op.params}
+        summary = f"`{call_example(op, sample)}` needs `Value.{op.method}`, which is not defined"
+        return Verdict(check_id, Outcome.NOT_IMPLEMENTED, summary,
+                       f"{summary}. Add `def {op.method}(self, ...)` to your Value class.")
+    return None
+
+
+# ---- forward -----------------------------------------------------------------------------------
+
+
+def forward_check(op: Op) -> CheckDef:
+    check_id = f"engine.{op.name}.forward"
+
+    def run(ctx: CheckContext) -> Verdict:
+        missing = _missing(ctx, op, check_id)
+        if missing:
+            return missing
+
+        def body(batch: list[dict[str, Any]]) -> None:
+            program = Program()
+            starts = []
+            for inputs in batch:
+                starts.append(len(program.steps))
+                out, _ = _build(program, op, inputs)
+                program.read(out, "data")
+            reply = ctx.session.run(program.steps, program.reads)
+            if not reply.ok:
+                assert reply.error is not None
+                inputs = batch[_item_of(reply.error.step, starts)]
+                raise failure_from_error(reply, f"`{call_example(op, inputs)}`",
+                                         forward_snippet(op, inputs, float("nan"), "an error")
+                                         .rsplit("\n", 1)[0])
+            expected = ctx.oracle.run(program)
+            for inputs, got, want in zip(batch, reply.values, expected, strict=True):
+                if not close(got, want, FORWARD_RTOL):
+                    call = call_example(op, inputs)
+                    summary = f"`{call}` gave {show(got)}, expected {want!r}"
+                    detail = relative_error(got, want)
+                    raise Failure(Outcome.WRONG, summary,
+                                  f"{summary}{f' ({detail})' if detail else ''}.",
+                                  forward_snippet(op, inputs, want, show(got)))
+
+        tried, failure = run_property(
+            ctx, check_id, st.lists(op.domain(), min_size=1, max_size=BATCH), body,
+            explicit=tuple([p] for p in op.pinned))
+        return verdict_from(check_id, tried, failure,
+                            f"`{op.expr}` matches PyTorch on {tried} generated inputs")
+
+    return CheckDef(check_id, f"{op.name}: forward value", f"op:{op.name}", run)
+
+
+# ---- backward ----------------------------------------------------------------------------------
+
+
+def _cases(op: Op) -> st.SearchStrategy[Case]:
+    upstream = st.just(1.0) if op.derived else domains.upstream_grads()
+    aliased = st.booleans() if len(op.operands) == 2 else st.just(False)
+    grads = st.fixed_dictionaries({name: domains.preset_grads() for name in op.operands})
+    return st.builds(Case, op.domain(), grads, upstream, aliased)
+
+
+def backward_check(op: Op) -> CheckDef:
+    check_id = f"engine.{op.name}.backward"
+
+    def run(ctx: CheckContext) -> Verdict:
+        missing = _missing(ctx, op, check_id)
+        if missing:
+            return missing
+
+        def body(batch: list[Case]) -> None:
+            program = Program()
+            starts, outs = [], []
+            for case in batch:
+                starts.append(len(program.steps))
+                out, refs = _build(program, op, case.inputs, case.grads, case.aliased)
+                outs.append(out)
+                program.local_backward(out, case.upstream)
+                for name in _distinct(op, case):
+                    program.read(refs[name], "grad")
+            reply = ctx.session.run(program.steps, program.reads)
+            if not reply.ok:
+                assert reply.error is not None
+                item = _item_of(reply.error.step, starts)
+                case = batch[item]
+                doing = "" if reply.error.step == outs[item] else "the backward pass of "
+                raise failure_from_error(
+                    reply, f"{doing}`{expression(op, case.inputs, case.aliased)}`",
+                    backward_snippet(op, case.inputs, case.grads, case.upstream, case.aliased,
+                                     "a", float("nan"), "an error").rsplit("\n", 1)[0])
+            expected = ctx.oracle.run(program)
+            position = 0
+            for case in batch:
+                for name in _distinct(op, case):
+                    got, want = reply.values[position], expected[position]
+                    position += 1
+                    scale = abs(case.grads.get(name, 0.0)) + abs(case.upstream)
+                    if not close(got, want, BACKWARD_RTOL, scale):
+                        raise _wrong_grad(op, case, name, got, want)
+
+        tried, failure = run_property(ctx, check_id, st.lists(_cases(op), min_size=1,
+                                                               max_size=BATCH), body,
+                                      explicit=tuple([Case(p, {}, 1.0, False)] for p in op.pinned))
+        notes: tuple[str, ...] = ()
+        if failure is not None and failure.outcome is Outcome.WRONG and failure.data:
+            try:
+                notes = (_diagnose(ctx, op, *failure.data),)
+            except Exception as exc:  # noqa: BLE001 - a diagnosis must never cost the verdict
+                notes = (f"(no finite-difference diagnosis: {exc})",)
+            if notes[0]:
+                failure.feedback += "\n" + notes[0]
+            notes = ()
+        return verdict_from(check_id, tried, failure,
+                            f"gradients of `{op.expr}` match PyTorch on {tried} generated cases",
+                            notes)
+
+    return CheckDef(check_id, f"{op.name}: local derivative (backward)", f"op:{op.name}", run)
+
+
+def _distinct(op: Op, case: Case) -> tuple[str, ...]:
+    return ("a",) if case.aliased else op.operands
+
+
+def _item_of(step: int | None, starts: list[int]) -> int:
+    if step is None:
+        return 0
+    index = 0
+    for i, start in enumerate(starts):
+        if step >= start:
+            index = i
+    return index
+
+
+def _wrong_grad(op: Op, case: Case, name: str, got: float | str, want: float) -> Failure:
+    expr = expression(op, case.inputs, case.aliased)
+    summary = f"after backward through `{expr}`, {name}.grad is {show(got)}, expected {want!r}"
+    lines = [summary + "."]
+    preset = case.grads.get(name, 0.0)
+    if is_number(got):
+        assert isinstance(got, float)
+        if preset and close(got, want - preset, 1e-9):
+            lines.append(f"{name}.grad already held {preset!r} before this op's backward and your "
+                         "result dropped it: accumulate with `+=`, do not assign with `=`.")
+        elif case.aliased and close(got - preset, (want - preset) / 2, 1e-9):
+            lines.append("Both operands are the same Value here, so both contributions must be "
+                         "added into its grad: use `+=` for each operand.")
+        elif case.upstream not in (0.0, 1.0) and close(
+                (got - preset) * case.upstream, want - preset, 1e-9):
+            lines.append(f"The gradient flowing into the output was {case.upstream!r}; your result "
+                         "ignores it. The chain rule multiplies the local derivative by out.grad.")
+    repro = backward_snippet(op, case.inputs, case.grads, case.upstream, case.aliased, name, want,
+                             show(got))
+    return Failure(Outcome.WRONG, summary, "\n".join(lines), repro, data=(case, name, got, want))
+
+
+def _diagnose(ctx: CheckContext, op: Op, case: Case, name: str, got: float | str,
+              want: float) -> str:
+    """Tell "forward wrong" from "forward right, backward disagrees with your own forward's slope".
+
+    Central differences of the student's own forward at the failing input, run in the worker.
+    """
+    x = case.leaf_value(op, name)
+    h = 1e-6 * max(1.0, abs(x))
+    program = Program()
+    for shift in (0.0, h, -h):
+        inputs = dict(case.inputs)
+        if case.aliased:
+            inputs["b"] = x + shift
+        else:
+            inputs[name] = x + shift
+        out, _ = _build(program, op, inputs, aliased=case.aliased)
+        program.read(out, "data")
+    reply = ctx.session.run(program.steps, program.reads)
+    if not reply.ok or not all(is_number(v) for v in reply.values):
+        return ""
+    f0, fp, fm = (float(v) for v in reply.values)
+    oracle_forward = ctx.oracle.run(program)[0]
+    if not close(f0, oracle_forward, FORWARD_RTOL):
+        return (f"Your forward value at this input is wrong too ({f0!r}, expected "
+                f"{oracle_forward!r}): fix `engine.{op.name}.forward` first.")
+    if not is_number(got):
+        return ""
+    assert isinstance(got, float)
+    preset = case.grads.get(name, 0.0)
+    slope = (fp - fm) / (2 * h)
+    yours = (got - preset) / case.upstream
+    if close(yours, slope, FD_RTOL, 1e-6):
+        return (f"Your forward is right and your local derivative ({yours!r}) is close to the slope "
+                f"of your forward ({slope:.6g}), but not exact: use the derivative's formula, not a "
+                "numerical estimate (the grader compares to 1e-11).")
+    return (f"Your forward is right, but your backward disagrees with the slope of your own "
+            f"forward: a central difference of `{expression(op, case.inputs, case.aliased)}` in "
+            f"{name} gives about {slope:.6g}, while your gradient implies a local derivative of "
+            f"{yours!r}. Check the derivative formula in `{op.method}`'s _backward.")
+
+
+def op_checks() -> list[CheckDef]:
+    checks = []
+    for op in OPS:
+        fwd, bwd = forward_check(op), backward_check(op)
+        needs_f = tuple(f"engine.{dep}.forward" for dep in op.builds_on)
+        needs_b = tuple(f"engine.{dep}.backward" for dep in op.builds_on) + (fwd.id,)
+        checks.append(CheckDef(fwd.id, fwd.title, fwd.group, fwd.run, needs_f))
+        checks.append(CheckDef(bwd.id, bwd.title, bwd.group, bwd.run, needs_b))
+    return checks

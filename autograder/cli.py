@@ -1,0 +1,213 @@
+"""`mgrade`: grade submissions, release the students' template, run the demo.
+
+The command names, options and exit codes are a public contract (instructors put them in CI files
+and Gradescope scripts): exit 0 whenever grading completed, 1 for `--fail-under` misses, 2 for
+usage errors. A results file asked for with `--json` is written even when grading fails.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from autograder import __version__
+
+stderr = Console(stderr=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mgrade")
+def main() -> None:
+    """mgrade: autograde micrograd-style engines and networks."""
+
+
+# ---- grade -------------------------------------------------------------------------------------
+
+
+def _write_outputs(report, json_path, junit_path, md_path, html_path) -> bool:
+    from autograder.reporters import ReportWriteError, write_reports
+
+    try:
+        write_reports(report, json_path=json_path, junit_path=junit_path, md_path=md_path,
+                      html_path=html_path)
+        return True
+    except ReportWriteError as exc:
+        stderr.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        return False
+
+
+def _fallback_report(submission: Path, assignments: list[str], seed: int | None, error: str):
+    """A report for when grading could not even start: every format still gets written."""
+    from autograder.model import GradeReport
+
+    return GradeReport(submission=str(submission), assignments=assignments, seed=seed or 0,
+                       isolation="none", isolation_note="grading did not start",
+                       oracle="none", grader_version=__version__, internal_error=error,
+                       messages=[error])
+
+
+@main.command()
+@click.argument("submission", type=click.Path(path_type=Path))
+@click.option("--assignment", "-a", "assignments", multiple=True, metavar="ID",
+              help="Assignment to grade (repeatable). Default: every assignment found.")
+@click.option("--json", "json_path", type=click.Path(path_type=Path),
+              help="Write Gradescope's results.json here.")
+@click.option("--junit", "junit_path", type=click.Path(path_type=Path), help="Write JUnit XML.")
+@click.option("--md", "md_path", type=click.Path(path_type=Path),
+              help="Write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY).")
+@click.option("--html", "html_path", type=click.Path(path_type=Path), help="Write an HTML report.")
+@click.option("--seed", type=int, default=None,
+              help="Seed for generated inputs (default: the assignment's). Same seed, same grade.")
+@click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="PCT",
+              help="Exit 1 when the score is below PCT percent.")
+@click.option("--isolation", type=click.Choice(["namespace", "uid", "process"]), default=None,
+              help="Force an isolation level (default: the strongest available).")
+@click.option("--oracle", type=click.Choice(["torch"]), default="torch", show_default=True,
+              help="Reference implementation the answers are compared with.")
+@click.option("--assignments-dir", "assignment_dirs", multiple=True,
+              type=click.Path(path_type=Path, file_okay=False),
+              help="Where assignments/<id>/assignment.toml live (default: the course repo's).")
+@click.option("--quiet", "-q", is_flag=True, help="Only print the total.")
+def grade(submission: Path, assignments: tuple[str, ...], json_path: Path | None,
+          junit_path: Path | None, md_path: Path | None, html_path: Path | None,
+          seed: int | None, fail_under: float | None, isolation: str | None, oracle: str,
+          assignment_dirs: tuple[Path, ...], quiet: bool) -> None:
+    """Grade SUBMISSION (a folder with micrograd/engine.py or engine.py, or a .zip of one)."""
+    from autograder.grading import GradeOptions
+    from autograder.manifest import ManifestError, available_assignments, default_assignment_dirs
+    from autograder.reporters import render_text
+    from autograder.sandbox import IsolationUnavailable
+
+    dirs = list(assignment_dirs) or default_assignment_dirs()
+    ids = list(assignments) or available_assignments(dirs)
+    if not ids:
+        raise click.UsageError(f"no assignments found in {', '.join(map(str, dirs))}")
+    options = GradeOptions(assignments=ids, seed=seed, isolation=isolation, oracle=oracle,
+                           assignment_dirs=dirs)
+    try:
+        report = _grade_with_progress(submission, options, quiet)
+    except (ManifestError, IsolationUnavailable) as exc:
+        _write_outputs(_fallback_report(submission, ids, seed, str(exc)), json_path, junit_path,
+                       md_path, html_path)
+        raise click.UsageError(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - never crash without a results file
+        report = _fallback_report(submission, ids, seed, f"{type(exc).__name__}: {exc}")
+    ok = _write_outputs(report, json_path, junit_path, md_path, html_path)
+    if quiet:
+        click.echo(f"{report.score:g}/{report.max_score:g} ({report.percent:.1f}%)")
+    else:
+        render_text(report)
+    if report.internal_error:
+        stderr.print(f"internal grader error: {report.internal_error}", markup=False)
+    if not ok:
+        sys.exit(3)
+    if fail_under is not None and report.percent < fail_under:
+        sys.exit(1)
+
+
+def _grade_with_progress(submission: Path, options, quiet: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from autograder.grading import grade as run_grade
+
+    if quiet or not stderr.is_terminal:
+        return run_grade(submission, options)
+    with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}"), TimeElapsedColumn(), console=stderr,
+                  transient=True) as progress:
+        task = progress.add_task("", total=None)
+
+        def update(check_id: str, index: int, total: int) -> None:
+            progress.update(task, completed=index, total=total, description=check_id)
+
+        options.progress = update
+        return run_grade(submission, options)
+
+
+# ---- release -----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--check", is_flag=True,
+              help="Do not write; exit 1 naming every file that differs from a fresh generation.")
+@click.option("--reference", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="The reference package folder (default: reference/micrograd).")
+@click.option("--template", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="The template folder to write (default: students_template).")
+def release(check: bool, reference: Path | None, template: Path | None) -> None:
+    """Generate students_template/ from the reference solution (or --check for drift)."""
+    from autograder.release import ReleaseError, check_template, default_paths, write_template
+
+    try:
+        if reference is None or template is None:
+            default_reference, default_template = default_paths()
+            reference = reference or default_reference
+            template = template or default_template
+        if check:
+            problems = check_template(reference, template)
+            for problem in problems:
+                click.echo(problem, err=True)
+            if problems:
+                click.echo(f"{len(problems)} file(s) drifted: run `mgrade release` to regenerate.",
+                           err=True)
+                sys.exit(1)
+            click.echo(f"{template} matches a fresh generation from {reference}.")
+            return
+        written = write_template(reference, template)
+    except ReleaseError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {len(written)} file(s) to {template}")
+
+
+# ---- checks ------------------------------------------------------------------------------------
+
+
+@main.command("checks")
+def list_checks() -> None:
+    """List every check id the grader knows, with its title."""
+    from autograder.checks import catalogue
+
+    for check in catalogue().values():
+        click.echo(f"{check.id:34} {check.title}")
+
+
+# ---- doctor ------------------------------------------------------------------------------------
+
+
+@main.command()
+def doctor() -> None:
+    """Say which isolation level, oracle and optional tools this machine offers."""
+    import shutil
+
+    from autograder.sandbox import detect_isolation
+
+    info = detect_isolation()
+    click.echo(f"isolation: {info.level.value} ({info.note})")
+    try:
+        import torch
+
+        click.echo(f"oracle:    torch {torch.__version__}")
+    except ImportError:
+        click.echo("oracle:    torch is NOT installed (pip install 'mgrade[oracle]' -c "
+                   "constraints.txt)")
+    click.echo("graphviz:  " + ("dot found" if shutil.which("dot") else
+                                "dot NOT found: draw_dot(...).source works, rendering does not "
+                                "(apt-get install graphviz)"))
+    click.echo("bwrap:     " + ("found" if shutil.which("bwrap") else
+                                "NOT found: install bubblewrap for the namespace isolation level"))
+
+
+# ---- demo --------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
+              show_default=True, help="Where to write each submission's reports.")
+def demo(out: Path) -> None:
+    """Grade every bundled example submission and write their reports to OUT."""
+    from autograder.demo import run_demo
+
+    sys.exit(run_demo(out))

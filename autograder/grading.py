@@ -1,0 +1,282 @@
+"""The grading pipeline: submission -> loader -> worker sessions -> checks -> verdicts -> points.
+
+Each stage is a small function. Whatever goes wrong, `grade()` returns a complete `GradeReport`:
+a submission that cannot be loaded fails every check with the reason, a dead worker fails the check
+it was running, and a grader bug is reported as an internal error, never as the student's fault.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from autograder import __version__
+from autograder.checks import CheckContext, CheckDef, catalogue
+from autograder.feedback import fix_first
+from autograder.loader import StagedSubmission, SubmissionError, load_submission
+from autograder.manifest import (
+    Assignment,
+    CheckSpec,
+    default_assignment_dirs,
+    find_assignment,
+    load_assignment,
+)
+from autograder.model import CheckResult, GradeReport, Outcome, Verdict
+from autograder.policy import FORBIDDEN_IMPORTS, PolicyViolation, describe, scan_submission
+from autograder.sandbox import IsolationInfo, Limits, detect_isolation
+from autograder.session import SessionConfig, WorkerDied, WorkerSession
+
+OUTPUT_IN_FEEDBACK = 1500  # characters of captured student output shown with a failed check
+CHECK_BUDGET_FACTOR = 6  # a check may take this many call timeouts in total
+
+
+@dataclass
+class GradeOptions:
+    assignments: list[str]
+    seed: int | None = None  # None: the first assignment's manifest seed
+    isolation: str | None = None  # None: the strongest available
+    oracle: str = "torch"
+    assignment_dirs: list[Path] = field(default_factory=list)
+    progress: object = None  # callable(check_id, index, total) for progress bars
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A check to run: its definition, its manifest entry (None: a prerequisite, not scored)."""
+
+    check: CheckDef
+    spec: CheckSpec | None
+    assignment: Assignment
+
+
+def load_assignments(ids: Iterable[str], dirs: list[Path]) -> list[Assignment]:
+    known = catalogue().keys()
+    search = dirs or default_assignment_dirs()
+    return [load_assignment(find_assignment(i, search), known) for i in ids]
+
+
+def plan(assignments: list[Assignment]) -> list[Planned]:
+    """Scored checks in catalogue order, plus the op checks the graph checks rely on."""
+    every = catalogue()
+    scored: dict[str, Planned] = {}
+    for assignment in assignments:
+        for spec in assignment.checks:
+            scored[spec.id] = Planned(every[spec.id], spec, assignment)
+    needed = set(scored)
+    if any(cid.startswith("engine.backward.") or cid.startswith("nn.") for cid in scored):
+        needed |= {cid for cid in every if cid.startswith("engine.") and
+                   not cid.startswith("engine.backward.")}
+    first = assignments[0]
+    return [scored.get(cid) or Planned(check, None, first)
+            for cid, check in every.items() if cid in needed]
+
+
+def _policy_verdicts(planned: list[Planned], violations: list[PolicyViolation],
+                     staged: StagedSubmission) -> dict[str, Verdict]:
+    """Checks touched by a forbidden import score 0 with a policy verdict."""
+    verdicts: dict[str, Verdict] = {}
+    for item in planned:
+        allowed = set(item.assignment.allow_imports)
+        relevant = [v for v in violations if v.module not in allowed and _touches(item.check, v,
+                                                                                 staged)]
+        if relevant:
+            lines = [describe(v) for v in relevant]
+            verdicts[item.check.id] = Verdict(
+                item.check.id, Outcome.POLICY, lines[0],
+                "Policy violation: " + "; ".join(lines) + ". This assignment asks you to build "
+                "the engine yourself, so these libraries may not be used; this check scores 0.")
+    return verdicts
+
+
+def _touches(check: CheckDef, violation: PolicyViolation, staged: StagedSubmission) -> bool:
+    engine_file = staged.engine_module.replace(".", "/") + ".py"
+    if violation.file == engine_file or not staged.nn_module:
+        return True  # the engine is used by every check
+    return check.wants_nn or check.id.startswith("nn.")
+
+
+def _session_config(assignment: Assignment, planned: list[Planned]) -> SessionConfig:
+    limits = assignment.limits
+    watch = tuple(sorted(set(FORBIDDEN_IMPORTS) - set(assignment.allow_imports)))
+    return SessionConfig(
+        call_timeout_s=limits.call_timeout_s,
+        output_cap_bytes=limits.output_cap_kb * 1024,
+        watch_imports=watch,
+        want_nn=any(p.check.wants_nn for p in planned),
+        limits=Limits(memory_mb=limits.memory_mb,
+                      cpu_s=int(max(60, limits.call_timeout_s * 30))),
+    )
+
+
+def _groups(planned: list[Planned]) -> list[list[Planned]]:
+    groups: dict[str, list[Planned]] = {}
+    for item in planned:
+        groups.setdefault(item.check.group, []).append(item)
+    return list(groups.values())
+
+
+def _load_failure(check_id: str, init_error: str) -> Verdict:
+    return Verdict(check_id, Outcome.LOAD_ERROR, init_error,
+                   init_error + "\nEvery check that needs this file fails until it imports cleanly.")
+
+
+def _run_group(group: list[Planned], staged: StagedSubmission, isolation: IsolationInfo,
+               oracle: object, seed: int, verdicts: dict[str, Verdict], progress: object,
+               done: list[int], total: int) -> None:
+    assignment = group[0].assignment
+    config = _session_config(assignment, group)
+    with WorkerSession(staged, isolation, config) as session:
+        init_problem = _start(session, staged)
+        for item in group:
+            check = item.check
+            if callable(progress):
+                progress(check.id, done[0], total)
+            if check.id in verdicts:  # decided by policy already
+                done[0] += 1
+                continue
+            started = time.monotonic()
+            if init_problem is not None:
+                verdict = _load_failure(check.id, init_problem)
+            else:
+                ctx = CheckContext(session, oracle, seed, assignment.limits.max_examples,
+                                   dict(item.spec.params) if item.spec else {}, verdicts)
+                before = len(session.events)
+                verdict = _run_check(check, ctx, session)
+                if session.events[before:]:
+                    verdict = _runtime_policy(check.id, session.events[before:], verdict)
+                if not verdict.passed and session.output:
+                    verdict = replace(verdict, feedback=verdict.feedback + "\n\nYour code printed:\n"
+                                      + session.student_output()[-OUTPUT_IN_FEEDBACK:])
+            verdicts[check.id] = replace(verdict, examples=verdict.examples)
+            _durations[check.id] = time.monotonic() - started
+            done[0] += 1
+
+
+_durations: dict[str, float] = {}
+
+
+def _start(session: WorkerSession, staged: StagedSubmission) -> str | None:
+    """Start the worker; return a student-facing reason when the submission does not import."""
+    try:
+        init = session.start()
+    except WorkerDied as died:
+        return f"importing your submission failed: the worker {died.reason}"
+    if init.ok:
+        return None
+    assert init.error is not None
+    error = init.error
+    file = "nn.py" if init.stage == "nn" else "engine.py"
+    where = f" at {error.where}" if error.where else ""
+    return f"{file} could not be imported: {error.type}{where}: {error.message}"
+
+
+def _run_check(check: CheckDef, ctx: CheckContext, session: WorkerSession) -> Verdict:
+    try:
+        return check.run(ctx)
+    except WorkerDied as died:
+        return Verdict(check.id, died.outcome, died.reason,
+                       f"While running {check.id}, the worker {died.reason}. The check fails; "
+                       "grading went on with a fresh worker.")
+    except Exception as exc:  # noqa: BLE001 - a grader bug must not end grading
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        session._stop_worker()
+        return Verdict(check.id, Outcome.INTERNAL, "internal grader error (not your fault)",
+                       f"The grader failed while running {check.id}: {detail}. Please report "
+                       "this to your instructor; it is not a problem with your code.")
+
+
+def _runtime_policy(check_id: str, events: list[str], verdict: Verdict) -> Verdict:
+    described = ", ".join(sorted(set(events)))
+    return Verdict(check_id, Outcome.POLICY, f"policy violation while running: {described}",
+                   f"While this check ran, your code attempted: {described}. These libraries and "
+                   "system calls are not allowed in this assignment, so the check scores 0.\n\n"
+                   f"(Without the violation the check would have said: {verdict.summary})")
+
+
+def annotate_root_causes(verdicts: dict[str, Verdict]) -> dict[str, Verdict]:
+    """When a check fails and a check it relies on failed too, say which to fix first."""
+    every = catalogue()
+    out = {}
+    for cid, verdict in verdicts.items():
+        needs = every[cid].needs if cid in every else ()
+        failing = [n for n in needs if n in verdicts and not verdicts[n].passed]
+        if not verdict.passed and failing:
+            verdict = replace(verdict, notes=(fix_first(failing),) + verdict.notes)
+        out[cid] = verdict
+    return out
+
+
+def score(planned: list[Planned], verdicts: dict[str, Verdict]) -> list[CheckResult]:
+    results = []
+    for item in planned:
+        if item.spec is None:
+            continue
+        verdict = verdicts[item.check.id]
+        results.append(CheckResult(
+            check_id=item.check.id,
+            title=item.spec.title or item.check.title,
+            assignment=item.assignment.id,
+            max_score=float(item.spec.points),
+            score=float(item.spec.points) if verdict.passed else 0.0,
+            visibility=item.spec.visibility,
+            verdict=verdict,
+            duration_s=round(_durations.get(item.check.id, 0.0), 4),
+            tags=tuple(item.spec.tags),
+        ))
+    return results
+
+
+def grade(submission: Path, options: GradeOptions) -> GradeReport:
+    """Grade one submission. Raises only for the caller's mistakes (bad manifest, bad option)."""
+    started = time.monotonic()
+    assignments = load_assignments(options.assignments, options.assignment_dirs)
+    isolation = detect_isolation(options.isolation)
+    seed = options.seed if options.seed is not None else assignments[0].seed
+    planned = plan(assignments)
+    report = GradeReport(
+        submission=str(submission), assignments=[a.id for a in assignments], seed=seed,
+        isolation=isolation.level.value, isolation_note=isolation.note, oracle=options.oracle,
+        grader_version=__version__)
+    verdicts: dict[str, Verdict] = {}
+    workdir = Path(tempfile.mkdtemp(prefix="mgrade-"))
+    os.chmod(workdir, 0o755)  # the worker may run as another uid and must reach the stage
+    try:
+        staged = load_submission(submission, workdir / "submission")
+        report.messages.extend(staged.notes)
+        violations = scan_submission(staged, FORBIDDEN_IMPORTS)
+        verdicts.update(_policy_verdicts(planned, violations, staged))
+        if violations:
+            report.messages.extend(describe(v) for v in violations)
+        from autograder.oracle import load_oracle  # imports torch: only once there is work to do
+
+        oracle = load_oracle(options.oracle)
+        report.oracle = oracle.name
+        done = [0]
+        for group in _groups(planned):
+            _run_group(group, staged, isolation, oracle, seed, verdicts, options.progress, done,
+                       len(planned))
+    except SubmissionError as exc:
+        report.messages.append(str(exc))
+        for item in planned:
+            verdicts.setdefault(item.check.id, Verdict(item.check.id, Outcome.LOAD_ERROR, str(exc),
+                                                       str(exc)))
+    except Exception as exc:  # noqa: BLE001 - results must be written whatever happens
+        detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        report.internal_error = f"{type(exc).__name__}: {exc}"
+        report.messages.append("internal grader error:\n" + detail[-3000:])
+        for item in planned:
+            verdicts.setdefault(item.check.id, Verdict(
+                item.check.id, Outcome.INTERNAL, "not graded: internal grader error",
+                "The grader failed before this check could run. This is not a problem with "
+                "your code; please report it to your instructor."))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    report.results = score(planned, annotate_root_causes(verdicts))
+    report.execution_time = round(time.monotonic() - started, 3)
+    return report

@@ -1,0 +1,344 @@
+"""Assignment manifests: `assignments/<id>/assignment.toml` says what is graded and for how much.
+
+Instructors write these by hand, so the parser is unforgiving: an unknown key, a misspelt check id
+or a limit out of range is an error that names the file and the key. A typo that silently dropped
+a check or a limit would change students' grades without anyone noticing.
+
+See docs/ASSIGNMENTS.md for the format.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import re
+import tomllib
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder.model import VISIBILITIES
+from autograder.policy import FORBIDDEN_IMPORTS
+
+MANIFEST_NAME = "assignment.toml"
+ENV_ASSIGNMENTS = "MGRADE_ASSIGNMENTS"
+
+# (default, lowest, highest) of every [limits] key; documented in docs/ASSIGNMENTS.md.
+LIMIT_RANGES: dict[str, tuple[float, float, float]] = {
+    "call_timeout_s": (10.0, 0.0, 600.0),  # wall clock per worker call; the lower bound is excluded
+    "memory_mb": (1024, 128, 16384),  # address-space cap of the worker
+    "max_examples": (40, 1, 10_000),  # hypothesis examples per check
+    "output_cap_kb": (64, 1, 16_384),  # captured student stdout/stderr per worker
+}
+
+_SECTIONS = ("assignment", "limits", "policy", "checks")
+_ASSIGNMENT_KEYS = ("id", "title", "seed")
+_POLICY_KEYS = ("allow_imports",)
+_CHECK_KEYS = ("points", "visibility", "title", "tags", "params")
+_CHECK_ID = re.compile(r"^[a-z0-9_]+(?:[.-][a-z0-9_]+)*$")
+_ASSIGNMENT_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+_MAX_SEED = 2**63 - 1
+
+
+class ManifestError(Exception):
+    """A manifest cannot be used. The message names the file, the key and the problem."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for the worker that grades this assignment."""
+
+    call_timeout_s: float = LIMIT_RANGES["call_timeout_s"][0]
+    memory_mb: int = int(LIMIT_RANGES["memory_mb"][0])
+    max_examples: int = int(LIMIT_RANGES["max_examples"][0])
+    output_cap_kb: int = int(LIMIT_RANGES["output_cap_kb"][0])
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One graded check as the manifest prices it. `title` None means the catalogue's title."""
+
+    id: str
+    points: float
+    visibility: str = "visible"
+    title: str | None = None
+    tags: tuple[str, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A parsed, validated manifest. `path` is the assignment.toml it came from."""
+
+    id: str
+    title: str
+    seed: int
+    limits: Limits
+    allow_imports: tuple[str, ...]
+    checks: tuple[CheckSpec, ...]
+    path: Path
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(check.points for check in self.checks), 6)
+
+    @property
+    def forbidden_imports(self) -> tuple[str, ...]:
+        """The policy's forbidden list minus what this assignment allows."""
+        return tuple(name for name in FORBIDDEN_IMPORTS if name not in self.allow_imports)
+
+    def check(self, check_id: str) -> CheckSpec:
+        for spec in self.checks:
+            if spec.id == check_id:
+                return spec
+        raise KeyError(f"{self.id} has no check {check_id!r}")
+
+
+def load_assignment(path: Path, known_checks: Collection[str] | None = None) -> Assignment:
+    """Parse and validate a manifest (`path` is the assignment.toml or its folder).
+
+    With `known_checks` (the catalogue's ids), a check id that is not in it is an error that
+    suggests the closest ids, so a misspelt id fails at load time rather than grading nothing.
+    """
+    file = path / MANIFEST_NAME if path.is_dir() else path
+    shown = _display(file)
+    try:
+        with open(file, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ManifestError(f"{shown}: no such file") from None
+    except OSError as exc:
+        raise ManifestError(f"{shown}: cannot read the file ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"{shown}: not valid UTF-8 ({exc.reason})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{shown}: TOML syntax error: {exc}") from None
+    return _Parser(shown).assignment(data, file, known_checks)
+
+
+def default_assignment_dirs() -> list[Path]:
+    """Where assignments are looked up: $MGRADE_ASSIGNMENTS (os.pathsep-separated), then the
+    repository's assignments/ folder next to the autograder package."""
+    dirs = [Path(item) for item in os.environ.get(ENV_ASSIGNMENTS, "").split(os.pathsep) if item]
+    repo_dir = Path(__file__).resolve().parent.parent / "assignments"
+    if repo_dir.is_dir() and repo_dir not in dirs:
+        dirs.append(repo_dir)
+    return dirs
+
+
+def available_assignments(search_dirs: Sequence[Path]) -> list[str]:
+    """Ids of every assignment found in `search_dirs` (a folder with an assignment.toml)."""
+    found: set[str] = set()
+    for directory in search_dirs:
+        if directory.is_dir():
+            found.update(
+                child.name for child in directory.iterdir() if (child / MANIFEST_NAME).is_file()
+            )
+    return sorted(found)
+
+
+def find_assignment(assignment_id: str, search_dirs: Sequence[Path]) -> Path:
+    """The assignment.toml of `assignment_id` in the first of `search_dirs` that has one."""
+    if not _ASSIGNMENT_ID.match(assignment_id) or assignment_id in (".", ".."):
+        raise ManifestError(
+            f"{assignment_id!r} is not an assignment id (letters, digits, '_', '-' and '.')"
+        )
+    for directory in search_dirs:
+        candidate = directory / assignment_id / MANIFEST_NAME
+        if candidate.is_file():
+            return candidate
+    available = available_assignments(search_dirs)
+    searched = ", ".join(str(d) for d in search_dirs) or "(no folders)"
+    message = f"no assignment {assignment_id!r} (searched {searched})"
+    message += f"; available: {', '.join(available)}" if available else "; none found"
+    close = difflib.get_close_matches(assignment_id, available, n=3)
+    if close:
+        message += f"; did you mean {' or '.join(close)}?"
+    raise ManifestError(message)
+
+
+# ---- validation ---------------------------------------------------------------------------------
+
+
+class _Parser:
+    """Validates the decoded TOML; every error names the file and the dotted key."""
+
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+
+    def fail(self, key: str, problem: str) -> ManifestError:
+        return ManifestError(
+            f"{self.shown}: {key} {problem}" if key else f"{self.shown}: {problem}"
+        )
+
+    def assignment(
+        self, data: dict[str, Any], file: Path, known_checks: Collection[str] | None
+    ) -> Assignment:
+        self.no_unknown_keys("", data, _SECTIONS)
+        head = self.table(data, "assignment", required=True)
+        self.no_unknown_keys("assignment", head, _ASSIGNMENT_KEYS)
+        assignment_id = self.string(head, "assignment.id", "id", required=True)
+        folder = file.resolve().parent.name
+        if assignment_id != folder:
+            raise self.fail(
+                "assignment.id", f"must equal the folder name {folder!r}, got {assignment_id!r}"
+            )
+        title = self.string(head, "assignment.title", "title", required=True)
+        seed = self.integer(head, "assignment.seed", "seed", 0, _MAX_SEED)
+        limits = self.limits(self.table(data, "limits"))
+        policy = self.table(data, "policy")
+        self.no_unknown_keys("policy", policy, _POLICY_KEYS)
+        allow = self.allow_imports(policy)
+        checks = self.checks(self.table(data, "checks", required=True), known_checks)
+        return Assignment(assignment_id, title, seed, limits, allow, checks, file)
+
+    # -- sections --
+
+    def limits(self, table: dict[str, Any]) -> Limits:
+        self.no_unknown_keys("limits", table, tuple(LIMIT_RANGES))
+        values: dict[str, Any] = {}
+        for key, (_, low, high) in LIMIT_RANGES.items():
+            if key not in table:
+                continue
+            name = f"limits.{key}"
+            if key == "call_timeout_s":
+                value = table[key]
+                if not _is_number(value) or not low < value <= high:
+                    raise self.fail(
+                        name,
+                        f"must be a number of seconds > {low:g} and <= {high:g}, got "
+                        f"{_show(value)}",
+                    )
+                values[key] = float(value)
+            else:
+                values[key] = self.integer(table, name, key, int(low), int(high))
+        return Limits(**values)
+
+    def allow_imports(self, policy: dict[str, Any]) -> tuple[str, ...]:
+        names = self.string_list(policy, "policy.allow_imports", "allow_imports")
+        for name in names:
+            if name not in FORBIDDEN_IMPORTS:
+                close = difflib.get_close_matches(name, FORBIDDEN_IMPORTS, n=3)
+                hint = f"; did you mean {' or '.join(close)}?" if close else ""
+                raise self.fail(
+                    "policy.allow_imports",
+                    f"lists {name!r}, which is not forbidden in the first place (the forbidden "
+                    f"list is {', '.join(FORBIDDEN_IMPORTS)}){hint}",
+                )
+        return names
+
+    def checks(
+        self, table: dict[str, Any], known_checks: Collection[str] | None
+    ) -> tuple[CheckSpec, ...]:
+        if not table:
+            raise self.fail("checks", "is empty; an assignment needs at least one check")
+        specs = []
+        for check_id, body in table.items():
+            key = f"checks.{check_id}"
+            if not isinstance(body, dict):
+                raise self.fail(key, f"must be a table ([{key}]), got {_show(body)}")
+            nested = body and all(isinstance(v, dict) for v in body.values())
+            if "." not in check_id and "points" not in body and nested:
+                raise self.fail(
+                    key,
+                    "is not a check (it has no points); dotted check ids must be quoted, e.g. "
+                    '[checks."engine.add.forward"]',
+                )
+            if not _CHECK_ID.match(check_id):
+                raise self.fail(
+                    key,
+                    "is not a valid check id (lowercase words separated by dots, e.g. "
+                    "engine.add.forward)",
+                )
+            if known_checks is not None and check_id not in known_checks:
+                close = difflib.get_close_matches(check_id, list(known_checks), n=3)
+                hint = f"did you mean {' or '.join(close)}?" if close else "run `mgrade checks`"
+                raise self.fail(key, f"is not a known check id; {hint}")
+            specs.append(self.check(check_id, key, body))
+        return tuple(specs)
+
+    def check(self, check_id: str, key: str, body: dict[str, Any]) -> CheckSpec:
+        self.no_unknown_keys(key, body, _CHECK_KEYS)
+        if "points" not in body:
+            raise self.fail(f"{key}.points", "is missing (a number >= 0)")
+        points = body["points"]
+        if not _is_number(points) or points < 0:
+            raise self.fail(f"{key}.points", f"must be a number >= 0, got {_show(points)}")
+        visibility = body.get("visibility", "visible")
+        if visibility not in VISIBILITIES:
+            raise self.fail(
+                f"{key}.visibility",
+                f"must be one of {', '.join(VISIBILITIES)}, got {_show(visibility)}",
+            )
+        title = self.string(body, f"{key}.title", "title") if "title" in body else None
+        tags = self.string_list(body, f"{key}.tags", "tags")
+        params = body.get("params", {})
+        if not isinstance(params, dict):
+            raise self.fail(f"{key}.params", f"must be a table, got {_show(params)}")
+        return CheckSpec(check_id, float(points), visibility, title, tags, dict(params))
+
+    # -- typed values --
+
+    def table(self, data: Mapping[str, Any], key: str, required: bool = False) -> dict[str, Any]:
+        if key not in data:
+            if required:
+                raise self.fail(f"[{key}]", "is missing")
+            return {}
+        value = data[key]
+        if not isinstance(value, dict):
+            raise self.fail(key, f"must be a table ([{key}]), got {_show(value)}")
+        return value
+
+    def string(self, data: Mapping[str, Any], name: str, key: str, required: bool = False) -> str:
+        if key not in data:
+            if required:
+                raise self.fail(name, "is missing")
+            return ""
+        value = data[key]
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(name, f"must be a non-empty string, got {_show(value)}")
+        return value
+
+    def integer(self, data: Mapping[str, Any], name: str, key: str, low: int, high: int) -> int:
+        if key not in data:
+            raise self.fail(name, f"is missing (an integer between {low} and {high})")
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise self.fail(
+                name, f"must be an integer between {low} and {high}, got {_show(value)}"
+            )
+        return value
+
+    def string_list(self, data: Mapping[str, Any], name: str, key: str) -> tuple[str, ...]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(name, f"must be a list of non-empty strings, got {_show(value)}")
+        return tuple(value)
+
+    def no_unknown_keys(self, where: str, table: Mapping[str, Any], allowed: Sequence[str]) -> None:
+        for key in table:
+            if key not in allowed:
+                name = f"{where}.{key}" if where else key
+                close = difflib.get_close_matches(key, allowed, n=1)
+                hint = f"did you mean {close[0]}?" if close else f"allowed: {', '.join(allowed)}"
+                raise self.fail(name, f"is not a known key; {hint}")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _show(value: object) -> str:
+    if isinstance(value, dict):
+        return "a table"
+    return repr(value)
+
+
+def _display(file: Path) -> str:
+    """The path as the instructor knows it: relative to the working directory when inside it."""
+    try:
+        return str(file.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(file)

@@ -1,0 +1,103 @@
+"""The grade's data model: what every stage of the pipeline hands to the next.
+
+Checks produce `Verdict`s (what happened), scoring turns them into `CheckResult`s (what it is worth),
+and a `GradeReport` is the one object every reporter reads. Nothing here touches student objects:
+all values are plain Python data made in the grader's process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """Why a check passed or failed. Reporters map everything but PASSED to "failed"."""
+
+    PASSED = "passed"
+    WRONG = "wrong"  # ran, but a value differs from the oracle
+    RAISED = "raised"  # student code raised an exception
+    NOT_IMPLEMENTED = "not_implemented"  # NotImplementedError, or the method does not exist
+    BAD_RETURN = "bad_return"  # returned a float/None/non-Value where a Value was expected
+    TIMEOUT = "timeout"  # wall-clock limit; the worker was killed
+    CRASHED = "crashed"  # worker died: signal, exit() inside an op, memory limit
+    PROTOCOL = "protocol"  # the worker sent something that is not a valid reply
+    POLICY = "policy"  # a forbidden import (torch, numpy, ...) touched this check
+    LOAD_ERROR = "load_error"  # the submission could not be found or imported
+    INTERNAL = "internal"  # the grader itself failed; never the student's fault
+
+    @property
+    def passed(self) -> bool:
+        return self is Outcome.PASSED
+
+
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one check found. `summary` is one line; `feedback` is the full text a student reads."""
+
+    check_id: str
+    outcome: Outcome
+    summary: str
+    feedback: str = ""
+    repro: str | None = None  # a snippet the student can paste and run
+    examples: int = 0  # how many generated examples were tried
+    notes: tuple[str, ...] = ()  # e.g. "fix engine.neg.forward first"
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome.passed
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A verdict with its points, as the assignment manifest prices it."""
+
+    check_id: str
+    title: str
+    assignment: str
+    max_score: float
+    score: float
+    visibility: str
+    verdict: Verdict
+    duration_s: float = 0.0
+    tags: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict.passed
+
+
+@dataclass
+class GradeReport:
+    """Everything a reporter needs. Built once per submission; never mutated by reporters."""
+
+    submission: str
+    assignments: list[str]
+    seed: int
+    isolation: str
+    isolation_note: str
+    oracle: str
+    grader_version: str
+    results: list[CheckResult] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)  # top-level notes (policy, load errors, ...)
+    execution_time: float = 0.0
+    internal_error: str | None = None  # set when grading could not complete
+
+    @property
+    def score(self) -> float:
+        return round(sum(r.score for r in self.results), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(r.max_score for r in self.results), 6)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        return [r for r in self.results if not r.passed]

@@ -1,0 +1,161 @@
+"""Frames and strict reply validation for the worker channel (the grader's side).
+
+A frame is a 4-byte big-endian length and that many bytes of UTF-8 JSON. Replies come from a process
+that runs untrusted code, so everything is checked here before the grader looks at it: size, JSON
+without NaN/Infinity tokens, the request id, and the exact shape of every field. A reply that fails
+any check is a `ProtocolViolation`, which the grader treats as a failure, never as a pass.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+MAX_REPLY_BYTES = 1 << 20  # 1 MiB: a reply holds floats and short messages, nothing bigger
+
+
+class ProtocolViolation(Exception):
+    """The worker sent something that is not a valid reply."""
+
+
+def encode_frame(message: dict[str, Any]) -> bytes:
+    data = json.dumps(message, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    return struct.pack(">I", len(data)) + data
+
+
+def frame_length(header: bytes, limit: int = MAX_REPLY_BYTES) -> int:
+    (n,) = struct.unpack(">I", header)
+    if n > limit:
+        raise ProtocolViolation(f"reply of {n} bytes exceeds the {limit}-byte cap")
+    return n
+
+
+def _reject_constant(token: str) -> Any:
+    raise ProtocolViolation(f"reply contains the JSON token {token}, which is not a finite number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 parses to inf
+        raise ProtocolViolation(f"reply contains the out-of-range number {text[:40]}")
+    return value
+
+
+def decode_payload(payload: bytes) -> dict[str, Any]:
+    try:
+        text = payload.decode("utf-8")
+        message = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except ProtocolViolation:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ProtocolViolation(f"reply is not valid JSON: {exc}"[:200]) from None
+    if not isinstance(message, dict):
+        raise ProtocolViolation("reply is not a JSON object")
+    return message
+
+
+# ---- validated replies -----------------------------------------------------------------------------
+
+NumberOrIssue = float | str  # a finite float, or "nan"/"inf"/"-inf", or "bad:<type>"
+
+
+@dataclass(frozen=True)
+class StudentError:
+    """An exception (or harness-detected problem) raised while running a step."""
+
+    type: str
+    message: str
+    where: str
+    kind: str  # raised | not_implemented | bad_return | load_error | protocol
+    step: int | None
+
+    def describe(self) -> str:
+        where = f" ({self.where})" if self.where else ""
+        return f"{self.type}: {self.message}{where}" if self.message else f"{self.type}{where}"
+
+
+@dataclass(frozen=True)
+class Reply:
+    ok: bool
+    values: tuple[NumberOrIssue, ...]
+    error: StudentError | None
+    events: tuple[str, ...]
+    methods: dict[str, str]
+    stage: str | None = None
+
+
+_ERROR_KINDS = {"raised", "not_implemented", "bad_return", "load_error", "protocol"}
+_METHOD_STATES = {"ok", "missing"}
+
+
+def _string(value: Any, field: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise ProtocolViolation(f"reply field {field} is not a string")
+    return value[:limit]
+
+
+def _value(item: Any) -> NumberOrIssue:
+    if type(item) is float:  # noqa: E721  (exact type: bool and int subclasses are not floats)
+        return item
+    if type(item) is int:  # noqa: E721
+        if abs(item) > 2**53:
+            raise ProtocolViolation("reply contains an integer too large to be a float")
+        return float(item)
+    if isinstance(item, dict) and len(item) == 1:
+        if item.get("nonfinite") in ("nan", "inf", "-inf"):
+            return item["nonfinite"]
+        if "bad" in item:
+            return "bad:" + _string(item["bad"], "values[].bad", 80)
+    raise ProtocolViolation(f"reply value {str(item)[:60]!r} is neither a finite float nor a tag")
+
+
+def validate_reply(message: dict[str, Any], request_id: int, expect_values: int | None) -> Reply:
+    """Check a decoded reply against the schema; `expect_values` is the count an ok reply must have."""
+    if message.get("id") != request_id or type(message.get("id")) is not int:  # noqa: E721
+        raise ProtocolViolation(f"reply id {str(message.get('id'))[:20]} does not match request {request_id}")
+    ok = message.get("ok")
+    if type(ok) is not bool:  # noqa: E721
+        raise ProtocolViolation("reply field ok is not a boolean")
+    events_raw = message.get("events", [])
+    if not isinstance(events_raw, list) or len(events_raw) > 64:
+        raise ProtocolViolation("reply field events is not a short list")
+    events = tuple(_string(e, "events[]", 60) for e in events_raw)
+    methods_raw = message.get("methods", {})
+    if not isinstance(methods_raw, dict) or len(methods_raw) > 64:
+        raise ProtocolViolation("reply field methods is not a small object")
+    methods = {}
+    for name, state in methods_raw.items():
+        if state not in _METHOD_STATES:
+            raise ProtocolViolation("reply field methods has an unknown state")
+        methods[_string(name, "methods", 40)] = state
+    stage = message.get("stage")
+    if stage is not None:
+        stage = _string(stage, "stage", 20)
+    if ok:
+        raw = message.get("values", [])
+        if not isinstance(raw, list):
+            raise ProtocolViolation("reply field values is not a list")
+        values = tuple(_value(v) for v in raw)
+        if expect_values is not None and len(values) != expect_values:
+            raise ProtocolViolation(f"reply has {len(values)} values, expected {expect_values}")
+        return Reply(True, values, None, events, methods, stage)
+    err = message.get("error")
+    if not isinstance(err, dict):
+        raise ProtocolViolation("failed reply has no error object")
+    kind = err.get("kind")
+    if kind not in _ERROR_KINDS:
+        raise ProtocolViolation("reply error kind is unknown")
+    step = message.get("step")
+    if step is not None and (type(step) is not int or step < 0):  # noqa: E721
+        raise ProtocolViolation("reply field step is not a step index")
+    error = StudentError(
+        type=_string(err.get("type", ""), "error.type", 100),
+        message=_string(err.get("message", ""), "error.message", 500),
+        where=_string(err.get("where", ""), "error.where", 300),
+        kind=kind,
+        step=step,
+    )
+    return Reply(False, (), error, events, methods, stage)
