@@ -65,8 +65,10 @@ def _fallback_report(submission: Path, assignments: list[str], seed: int | None,
               help="Exit 1 when the score is below PCT percent.")
 @click.option("--isolation", type=click.Choice(["namespace", "uid", "process"]), default=None,
               help="Force an isolation level (default: the strongest available).")
-@click.option("--oracle", type=click.Choice(["torch"]), default="torch", show_default=True,
-              help="Reference implementation the answers are compared with.")
+@click.option("--oracle", type=click.Choice(["auto", "torch", "python"]), default="auto",
+              show_default=True,
+              help="What answers are compared with: torch (official), python (no torch needed), "
+              "or auto (torch when installed).")
 @click.option("--assignments-dir", "assignment_dirs", multiple=True,
               type=click.Path(path_type=Path, file_okay=False),
               help="Where assignments/<id>/assignment.toml live (default: the course repo's).")
@@ -78,6 +80,7 @@ def grade(submission: Path, assignments: tuple[str, ...], json_path: Path | None
     """Grade SUBMISSION (a folder with micrograd/engine.py or engine.py, or a .zip of one)."""
     from autograder.grading import GradeOptions
     from autograder.manifest import ManifestError, available_assignments, default_assignment_dirs
+    from autograder.oracle import OracleUnavailable
     from autograder.reporters import render_text
     from autograder.sandbox import IsolationUnavailable
 
@@ -89,7 +92,7 @@ def grade(submission: Path, assignments: tuple[str, ...], json_path: Path | None
                            assignment_dirs=dirs)
     try:
         report = _grade_with_progress(submission, options, quiet)
-    except (ManifestError, IsolationUnavailable) as exc:
+    except (ManifestError, IsolationUnavailable, OracleUnavailable) as exc:
         _write_outputs(_fallback_report(submission, ids, seed, str(exc)), json_path, junit_path,
                        md_path, html_path)
         raise click.UsageError(str(exc)) from None

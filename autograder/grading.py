@@ -28,6 +28,7 @@ from autograder.manifest import (
     load_assignment,
 )
 from autograder.model import CheckResult, GradeReport, Outcome, Verdict
+from autograder.oracle import load_oracle
 from autograder.policy import FORBIDDEN_IMPORTS, PolicyViolation, describe, scan_submission
 from autograder.sandbox import IsolationInfo, Limits, detect_isolation
 from autograder.session import SessionConfig, WorkerDied, WorkerSession
@@ -41,7 +42,7 @@ class GradeOptions:
     assignments: list[str]
     seed: int | None = None  # None: the first assignment's manifest seed
     isolation: str | None = None  # None: the strongest available
-    oracle: str = "torch"
+    oracle: str = "auto"
     assignment_dirs: list[Path] = field(default_factory=list)
     progress: object = None  # callable(check_id, index, total) for progress bars
 
@@ -239,9 +240,10 @@ def grade(submission: Path, options: GradeOptions) -> GradeReport:
     isolation = detect_isolation(options.isolation)
     seed = options.seed if options.seed is not None else assignments[0].seed
     planned = plan(assignments)
+    oracle = load_oracle(options.oracle)
     report = GradeReport(
         submission=str(submission), assignments=[a.id for a in assignments], seed=seed,
-        isolation=isolation.level.value, isolation_note=isolation.note, oracle=options.oracle,
+        isolation=isolation.level.value, isolation_note=isolation.note, oracle=oracle.name,
         grader_version=__version__)
     verdicts: dict[str, Verdict] = {}
     workdir = Path(tempfile.mkdtemp(prefix="mgrade-"))
@@ -253,10 +255,6 @@ def grade(submission: Path, options: GradeOptions) -> GradeReport:
         verdicts.update(_policy_verdicts(planned, violations, staged))
         if violations:
             report.messages.extend(describe(v) for v in violations)
-        from autograder.oracle import load_oracle  # imports torch: only once there is work to do
-
-        oracle = load_oracle(options.oracle)
-        report.oracle = oracle.name
         done = [0]
         for group in _groups(planned):
             _run_group(group, staged, isolation, oracle, seed, verdicts, options.progress, done,

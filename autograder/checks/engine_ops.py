@@ -29,7 +29,6 @@ from autograder.ir import Program
 from autograder.model import Outcome, Verdict
 from autograder.ops import OPS, Op
 
-BATCH = 4  # examples per worker call; shrinking reduces a failing batch to one example
 FD_RTOL = 1e-4  # how close a central difference must be to count as "agrees with your forward"
 
 
@@ -83,33 +82,23 @@ def forward_check(op: Op) -> CheckDef:
         if missing:
             return missing
 
-        def body(batch: list[dict[str, Any]]) -> None:
+        def body(inputs: dict[str, Any]) -> None:
             program = Program()
-            starts = []
-            for inputs in batch:
-                starts.append(len(program.steps))
-                out, _ = _build(program, op, inputs)
-                program.read(out, "data")
+            out, _ = _build(program, op, inputs)
+            program.read(out, "data")
             reply = ctx.session.run(program.steps, program.reads)
             if not reply.ok:
-                assert reply.error is not None
-                inputs = batch[_item_of(reply.error.step, starts)]
-                raise failure_from_error(reply, f"`{call_example(op, inputs)}`",
-                                         forward_snippet(op, inputs, float("nan"), "an error")
-                                         .rsplit("\n", 1)[0])
-            expected = ctx.oracle.run(program)
-            for inputs, got, want in zip(batch, reply.values, expected, strict=True):
-                if not close(got, want, FORWARD_RTOL):
-                    call = call_example(op, inputs)
-                    summary = f"`{call}` gave {show(got)}, expected {want!r}"
-                    detail = relative_error(got, want)
-                    raise Failure(Outcome.WRONG, summary,
-                                  f"{summary}{f' ({detail})' if detail else ''}.",
-                                  forward_snippet(op, inputs, want, show(got)))
+                snippet = forward_snippet(op, inputs, 0.0, "").rsplit("\n", 1)[0]
+                raise failure_from_error(reply, f"`{call_example(op, inputs)}`", snippet)
+            (got,), (want,) = reply.values, ctx.oracle.run(program)
+            if not close(got, want, FORWARD_RTOL):
+                summary = f"`{call_example(op, inputs)}` gave {show(got)}, expected {want!r}"
+                detail = relative_error(got, want)
+                raise Failure(Outcome.WRONG, summary,
+                              f"{summary}{f' ({detail})' if detail else ''}.",
+                              forward_snippet(op, inputs, want, show(got)))
 
-        tried, failure = run_property(
-            ctx, check_id, st.lists(op.domain(), min_size=1, max_size=BATCH), body,
-            explicit=tuple([p] for p in op.pinned))
+        tried, failure = run_property(ctx, check_id, op.domain(), body, explicit=op.pinned)
         return verdict_from(check_id, tried, failure,
                             f"`{op.expr}` matches PyTorch on {tried} generated inputs")
 
@@ -134,67 +123,44 @@ def backward_check(op: Op) -> CheckDef:
         if missing:
             return missing
 
-        def body(batch: list[Case]) -> None:
+        def body(case: Case) -> None:
             program = Program()
-            starts, outs = [], []
-            for case in batch:
-                starts.append(len(program.steps))
-                out, refs = _build(program, op, case.inputs, case.grads, case.aliased)
-                outs.append(out)
-                program.local_backward(out, case.upstream)
-                for name in _distinct(op, case):
-                    program.read(refs[name], "grad")
+            out, refs = _build(program, op, case.inputs, case.grads, case.aliased)
+            program.local_backward(out, case.upstream)
+            names = _distinct(op, case)
+            for name in names:
+                program.read(refs[name], "grad")
             reply = ctx.session.run(program.steps, program.reads)
             if not reply.ok:
                 assert reply.error is not None
-                item = _item_of(reply.error.step, starts)
-                case = batch[item]
-                doing = "" if reply.error.step == outs[item] else "the backward pass of "
+                doing = "" if reply.error.step == out else "the backward pass of "
+                snippet = backward_snippet(op, case.inputs, case.grads, case.upstream,
+                                           case.aliased, "a", 0.0, "").rsplit("\n", 1)[0]
                 raise failure_from_error(
-                    reply, f"{doing}`{expression(op, case.inputs, case.aliased)}`",
-                    backward_snippet(op, case.inputs, case.grads, case.upstream, case.aliased,
-                                     "a", float("nan"), "an error").rsplit("\n", 1)[0])
+                    reply, f"{doing}`{expression(op, case.inputs, case.aliased)}`", snippet)
             expected = ctx.oracle.run(program)
-            position = 0
-            for case in batch:
-                for name in _distinct(op, case):
-                    got, want = reply.values[position], expected[position]
-                    position += 1
-                    scale = abs(case.grads.get(name, 0.0)) + abs(case.upstream)
-                    if not close(got, want, BACKWARD_RTOL, scale):
-                        raise _wrong_grad(op, case, name, got, want)
+            for name, got, want in zip(names, reply.values, expected, strict=True):
+                scale = abs(case.grads.get(name, 0.0)) + abs(case.upstream)
+                if not close(got, want, BACKWARD_RTOL, scale):
+                    raise _wrong_grad(op, case, name, got, want)
 
-        tried, failure = run_property(ctx, check_id, st.lists(_cases(op), min_size=1,
-                                                               max_size=BATCH), body,
-                                      explicit=tuple([Case(p, {}, 1.0, False)] for p in op.pinned))
-        notes: tuple[str, ...] = ()
+        pinned = tuple(Case(p, {}, 1.0, False) for p in op.pinned)
+        tried, failure = run_property(ctx, check_id, _cases(op), body, explicit=pinned)
         if failure is not None and failure.outcome is Outcome.WRONG and failure.data:
             try:
-                notes = (_diagnose(ctx, op, *failure.data),)
+                diagnosis = _diagnose(ctx, op, *failure.data)
             except Exception as exc:  # noqa: BLE001 - a diagnosis must never cost the verdict
-                notes = (f"(no finite-difference diagnosis: {exc})",)
-            if notes[0]:
-                failure.feedback += "\n" + notes[0]
-            notes = ()
+                diagnosis = f"(no finite-difference diagnosis: {exc})"
+            if diagnosis:
+                failure.feedback += "\n" + diagnosis
         return verdict_from(check_id, tried, failure,
-                            f"gradients of `{op.expr}` match PyTorch on {tried} generated cases",
-                            notes)
+                            f"gradients of `{op.expr}` match PyTorch on {tried} generated cases")
 
     return CheckDef(check_id, f"{op.name}: local derivative (backward)", f"op:{op.name}", run)
 
 
 def _distinct(op: Op, case: Case) -> tuple[str, ...]:
     return ("a",) if case.aliased else op.operands
-
-
-def _item_of(step: int | None, starts: list[int]) -> int:
-    if step is None:
-        return 0
-    index = 0
-    for i, start in enumerate(starts):
-        if step >= start:
-            index = i
-    return index
 
 
 def _wrong_grad(op: Op, case: Case, name: str, got: float | str, want: float) -> Failure:
