@@ -128,8 +128,9 @@ def _load_failure(check_id: str, init_error: str) -> Verdict:
 
 
 def _run_group(group: list[Planned], staged: StagedSubmission, isolation: IsolationInfo,
-               oracle: object, seed: int, verdicts: dict[str, Verdict], progress: object,
-               done: list[int], total: int) -> None:
+               oracle: object, seed: int, verdicts: dict[str, Verdict],
+               durations: dict[str, float], progress: object, done: list[int],
+               total: int) -> None:
     assignment = group[0].assignment
     config = _session_config(assignment, group)
     with WorkerSession(staged, isolation, config) as session:
@@ -154,12 +155,9 @@ def _run_group(group: list[Planned], staged: StagedSubmission, isolation: Isolat
                 if not verdict.passed and session.output:
                     verdict = replace(verdict, feedback=verdict.feedback + "\n\nYour code printed:\n"
                                       + session.student_output()[-OUTPUT_IN_FEEDBACK:])
-            verdicts[check.id] = replace(verdict, examples=verdict.examples)
-            _durations[check.id] = time.monotonic() - started
+            verdicts[check.id] = verdict
+            durations[check.id] = time.monotonic() - started
             done[0] += 1
-
-
-_durations: dict[str, float] = {}
 
 
 def _start(session: WorkerSession, staged: StagedSubmission) -> str | None:
@@ -213,7 +211,8 @@ def annotate_root_causes(verdicts: dict[str, Verdict]) -> dict[str, Verdict]:
     return out
 
 
-def score(planned: list[Planned], verdicts: dict[str, Verdict]) -> list[CheckResult]:
+def score(planned: list[Planned], verdicts: dict[str, Verdict],
+          durations: dict[str, float]) -> list[CheckResult]:
     results = []
     for item in planned:
         if item.spec is None:
@@ -227,7 +226,7 @@ def score(planned: list[Planned], verdicts: dict[str, Verdict]) -> list[CheckRes
             score=float(item.spec.points) if verdict.passed else 0.0,
             visibility=item.spec.visibility,
             verdict=verdict,
-            duration_s=round(_durations.get(item.check.id, 0.0), 4),
+            duration_s=round(durations.get(item.check.id, 0.0), 4),
             tags=tuple(item.spec.tags),
         ))
     return results
@@ -246,6 +245,7 @@ def grade(submission: Path, options: GradeOptions) -> GradeReport:
         isolation=isolation.level.value, isolation_note=isolation.note, oracle=oracle.name,
         grader_version=__version__)
     verdicts: dict[str, Verdict] = {}
+    durations: dict[str, float] = {}
     workdir = Path(tempfile.mkdtemp(prefix="mgrade-"))
     os.chmod(workdir, 0o755)  # the worker may run as another uid and must reach the stage
     try:
@@ -257,8 +257,8 @@ def grade(submission: Path, options: GradeOptions) -> GradeReport:
             report.messages.extend(describe(v) for v in violations)
         done = [0]
         for group in _groups(planned):
-            _run_group(group, staged, isolation, oracle, seed, verdicts, options.progress, done,
-                       len(planned))
+            _run_group(group, staged, isolation, oracle, seed, verdicts, durations,
+                       options.progress, done, len(planned))
     except SubmissionError as exc:
         report.messages.append(str(exc))
         for item in planned:
@@ -275,6 +275,6 @@ def grade(submission: Path, options: GradeOptions) -> GradeReport:
                 "your code; please report it to your instructor."))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    report.results = score(planned, annotate_root_causes(verdicts))
+    report.results = score(planned, annotate_root_causes(verdicts), durations)
     report.execution_time = round(time.monotonic() - started, 3)
     return report
