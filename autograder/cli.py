@@ -59,8 +59,10 @@ def _fallback_report(submission: Path, assignments: list[str], seed: int | None,
 @click.option("--md", "md_path", type=click.Path(path_type=Path),
               help="Write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY).")
 @click.option("--html", "html_path", type=click.Path(path_type=Path), help="Write an HTML report.")
-@click.option("--seed", type=int, default=None,
-              help="Seed for generated inputs (default: the assignment's). Same seed, same grade.")
+@click.option("--seed", type=int, default=None, envvar="MGRADE_SEED", show_envvar=True,
+              help="Seed for generated inputs (default: the assignment's public one). Same seed, "
+              "same grade. Keep the official seed secret: students could otherwise regenerate "
+              "the hidden inputs.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="PCT",
               help="Exit 1 when the score is below PCT percent.")
 @click.option("--isolation", type=click.Choice(["namespace", "uid", "process"]), default=None,

@@ -12,7 +12,7 @@ function bodies the instructor marks what students must write:
 `mgrade release` copies the package and replaces every region with one
 `raise NotImplementedError("Value.__add__: ...")` line, so signatures, docstrings and hints can
 never fall out of step with the graded reference. `mgrade release --check` (what CI runs) compares
-the committed template with a fresh generation. The whole file is generated in memory first: a
+the committed template with a fresh generation. The whole template is generated in memory first: a
 malformed reference raises `ReleaseError` before anything on disk is touched.
 """
 
@@ -45,6 +45,16 @@ it in the course repository: change the reference and run `mgrade release` again
 Students: copy the `micrograd/` folder, fill in every function listed below (each one raises
 `NotImplementedError` until you do), and keep all names and signatures as they are. A stub's message
 names the function and what it must do; its docstring says how. Files not listed are complete.
+
+## Check your work
+
+From the folder that holds your `micrograd/` (no PyTorch needed; the official grade uses it):
+
+    mgrade grade . -a ops            # every op, forward and backward
+    mgrade grade . -a backprop       # your backward() on whole graphs
+    mgrade grade . -a mlp            # the network in nn.py
+
+Each failed check prints the smallest input that fails and a snippet you can paste to reproduce it.
 
 ## What to implement
 """
@@ -148,6 +158,7 @@ def generate_template(reference_dir: Path) -> dict[str, str]:
     generated; files without regions are otherwise copied unchanged. Deterministic: the same
     reference always gives the same mapping.
     """
+    reference_dir = reference_dir.resolve()  # "." must still have a name
     package = reference_dir.name
     shown = f"{reference_dir.parent.name}/{package}"
     files: dict[str, str] = {}
@@ -177,6 +188,7 @@ def stubbed_functions(reference_dir: Path) -> dict[str, list[str]]:
     Every .py file of the reference is a key (an empty list means nothing to implement there);
     names are in source order, each once, e.g. "Value.__add__", "Neuron.__call__".
     """
+    reference_dir = reference_dir.resolve()
     package = reference_dir.name
     shown = f"{reference_dir.parent.name}/{package}"
     result: dict[str, list[str]] = {}
@@ -203,7 +215,7 @@ def write_template(reference_dir: Path, template_dir: Path) -> list[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8", newline="\n")
         written.append(target)
-    for stale in _stale_files(template_dir, reference_dir.name, files):
+    for stale in _stale_files(template_dir, reference_dir.resolve().name, files):
         stale.unlink()
     return written
 
@@ -214,10 +226,11 @@ def check_template(reference_dir: Path, template_dir: Path) -> list[str]:
     Line endings are compared loosely (a CRLF checkout is not drift); everything else is exact.
     """
     files = generate_template(reference_dir)
+    template_name = template_dir.resolve().name
     problems: list[str] = []
     for rel, expected in sorted(files.items()):
         target = template_dir / rel
-        shown = f"{template_dir.name}/{rel}"
+        shown = f"{template_name}/{rel}"
         if not target.is_file():
             problems.append(f"{shown} is missing (run `mgrade release`)")
             continue
@@ -228,8 +241,8 @@ def check_template(reference_dir: Path, template_dir: Path) -> list[str]:
                 f"{shown} differs from a fresh generation (run `mgrade release`); "
                 f"first difference at line {line}"
             )
-    for stale in _stale_files(template_dir, reference_dir.name, files):
-        shown = f"{template_dir.name}/{stale.relative_to(template_dir).as_posix()}"
+    for stale in _stale_files(template_dir, reference_dir.resolve().name, files):
+        shown = f"{template_name}/{stale.relative_to(template_dir).as_posix()}"
         problems.append(
             f"{shown} is not generated from the reference (stale); `mgrade release` removes it"
         )
@@ -378,6 +391,8 @@ def _stub_message(function: _Function, begin: int, end: int) -> str:
         task = "implement the forward pass"
     elif name == "parameters":
         task = "return the list of parameters"
+    elif name == "zero_grad":
+        task = "set the .grad of every parameter back to 0"
     else:
         task = "implement this method" if "." in function.qualname else "implement this function"
     hint = " (see the docstring)" if ast.get_docstring(node) is not None else ""
@@ -457,7 +472,7 @@ def _stale_files(template_dir: Path, package: str, files: dict[str, str]) -> lis
 
 def _refuse_overwriting_reference(reference_dir: Path, template_dir: Path) -> None:
     reference = reference_dir.resolve()
-    target = (template_dir / reference_dir.name).resolve()
+    target = (template_dir / reference.name).resolve()
     if target == reference or reference in target.parents or target in reference.parents:
         raise ReleaseError(
             f"{template_dir}: writing the template there would overwrite the reference "

@@ -361,6 +361,13 @@ def test_gradescope_top_output_hides_hidden_checks(report: GradeReport) -> None:
     assert "forbidden import numpy" in output
 
 
+def test_student_facing_output_keeps_the_seed_secret(report: GradeReport) -> None:
+    seed_line = f"Seed: {report.seed}"
+    assert seed_line not in gradescope_json(report)["output"]
+    assert gradescope_json(report)["extra_data"]["seed"] == report.seed
+    assert seed_line in text_summary(report)  # the instructor's local view shows it
+
+
 def test_gradescope_replaces_non_finite_numbers() -> None:
     bad = make_report(
         [

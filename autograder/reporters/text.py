@@ -94,7 +94,7 @@ def _renderables(
     )
     if shown.withheld:
         out.append(Text(withheld_line(shown.withheld), style="dim"))
-    out.append(_run_facts(report))
+    out.append(_run_facts(report, show_seed=include_hidden))
     if report.messages:
         messages = Text("Messages:\n", style="bold")
         messages.append("\n".join(f"  - {clean_text(m).strip()}" for m in report.messages))
@@ -139,14 +139,17 @@ def _status_style(result: CheckResult) -> str:
     return "magenta" if result.verdict.outcome in ERROR_OUTCOMES else "red"
 
 
-def _run_facts(report: GradeReport) -> Text:
+def _run_facts(report: GradeReport, show_seed: bool) -> Text:
+    """Isolation, seed, oracle, version. The student-facing view leaves the seed out: with it, a
+    student could regenerate the hidden inputs and hard-code their answers."""
     facts = Text()
     facts.append("Isolation: ", style="bold")
     facts.append(clean_text(report.isolation))
     if report.isolation_note:
         facts.append(f"  (note: {clean_text(report.isolation_note).strip()})", style="yellow")
-    facts.append("\nSeed: ", style="bold")
-    facts.append(str(report.seed))
+    if show_seed:
+        facts.append("\nSeed: ", style="bold")
+        facts.append(str(report.seed))
     facts.append("\nOracle: ", style="bold")
     facts.append(clean_text(report.oracle))
     facts.append("\nGrader: ", style="bold")
