@@ -1,4 +1,4 @@
-"""Reference engine vs PyPI micrograd 0.1.0: time to build + backpropagate a graph, and memory per node.
+"""Reference engine vs PyPI micrograd 0.1.0: build + backward time, and memory per graph node.
 
 Both engines build the same ~100k-node graph from ops they both support (add, mul, pow, relu,
 and the neg/sub built from them) and run backward() on it. The graph is wide rather than deep (its
@@ -97,6 +97,19 @@ def longest_path(root: Any) -> int:
     return depth[id(root)]
 
 
+def survives_deep_chain(engine: ModuleType, depth: int) -> str:
+    """Whether backward() works on a chain `depth` nodes long (upstream recurses once per node)."""
+    x = engine.Value(1.0)
+    node = x
+    for _ in range(depth):
+        node = node + x
+    try:
+        node.backward()
+    except RecursionError:
+        return "RecursionError"
+    return "ok" if x.grad == depth + 1 else f"wrong gradient {x.grad}"
+
+
 def time_once(engine: ModuleType, width: int, layers: int) -> tuple[float, float]:
     """Seconds to build the graph and to run backward(), with the garbage collector on as usual."""
     gc.collect()  # start from a clean heap: the previous run's graph is cyclic garbage
@@ -159,6 +172,10 @@ def main(argv: list[str] | None = None) -> None:
           f"   {'met' if speedup >= TARGET_SPEEDUP else 'NOT met'}")
     print(f"memory (reference / upstream per node): {ratio:5.2f}x   target <= {TARGET_MEMORY}x"
           f"   {'met' if ratio <= TARGET_MEMORY else 'NOT met'}")
+
+    depth = 10 * sys.getrecursionlimit()
+    print(f"\nbackward() on a {depth}-node chain: " + ", ".join(
+        f"{name} {survives_deep_chain(engine, depth)}" for name, engine in engines.items()))
 
 
 if __name__ == "__main__":

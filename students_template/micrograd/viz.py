@@ -59,8 +59,9 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR") -> graphviz.
     """The graph of `root` as a graphviz Digraph; `.source` is its DOT text, `.render()` draws it.
 
     `format` is the image format used when rendering; `rankdir` is "LR" (left to right) or "TB"
-    (top to bottom). Node names follow the order of discovery, so the same graph gives the same
-    DOT text every time.
+    (top to bottom). Nodes are named v0, v1, ... in the order the walk finds them (the root is
+    v0; a Value's op node is its name plus `_op`) rather than by memory address, to keep the DOT
+    text short and readable.
     """
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {RANKDIRS}, got {rankdir!r}")
