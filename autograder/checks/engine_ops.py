@@ -182,7 +182,9 @@ def _wrong_grad(op: Op, case: Case, name: str, got: float | str, want: float) ->
                          "ignores it. The chain rule multiplies the local derivative by out.grad.")
     repro = backward_snippet(op, case.inputs, case.grads, case.upstream, case.aliased, name, want,
                              show(got))
-    return Failure(Outcome.WRONG, summary, "\n".join(lines), repro, data=(case, name, got, want))
+    # A recognised mistake is the diagnosis; the finite-difference one is only for the rest.
+    data = None if len(lines) > 1 else (case, name, got, want)
+    return Failure(Outcome.WRONG, summary, "\n".join(lines), repro, data=data)
 
 
 def _diagnose(ctx: CheckContext, op: Op, case: Case, name: str, got: float | str,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from autograder.model import CheckResult, GradeReport, Outcome
+from autograder.model import CheckResult, GradeReport, Outcome, Verdict
 from autograder.reporters.sanitize import clean_text
 
 # Outcomes where the check never reached a judgement of the student's values: the worker or the
@@ -139,6 +139,15 @@ def withheld_line(count: int) -> str:
     )
 
 
+def feedback_body(verdict: Verdict) -> str:
+    """The feedback without a leading copy of the summary (checks often restate it first)."""
+    summary = clean_text(verdict.summary).strip()
+    feedback = clean_text(verdict.feedback).strip()
+    if summary and feedback.startswith(summary):
+        feedback = feedback[len(summary):].lstrip(".:; \n")
+    return feedback
+
+
 def failure_text(result: CheckResult) -> str:
     """The full plain-text feedback for one check: summary, hints, feedback, then the repro.
 
@@ -150,8 +159,8 @@ def failure_text(result: CheckResult) -> str:
     parts = [clean_text(verdict.summary).strip()]
     if verdict.notes:
         parts.append("Hints:\n" + "\n".join(f"  - {clean_text(n).strip()}" for n in verdict.notes))
-    feedback = clean_text(verdict.feedback).strip()
-    if feedback and feedback != parts[0]:
+    feedback = feedback_body(verdict)
+    if feedback:
         parts.append(feedback)
     if verdict.repro:
         parts.append("Reproduce with:\n" + clean_text(verdict.repro).rstrip())

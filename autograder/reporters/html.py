@@ -17,6 +17,7 @@ from autograder.reporters.atomic import atomic_write_text
 from autograder.reporters.content import (
     ERROR_OUTCOMES,
     INTERNAL_ERROR_EXPLANATION,
+    feedback_body,
     points_cell,
     shown_results,
     status_label,
@@ -151,8 +152,8 @@ def _failure_section(result: CheckResult, index: int) -> str:
     if verdict.notes:
         items = "".join(f"<li>{_e(n)}</li>" for n in verdict.notes)
         parts.append(f'<p><strong>Hints</strong></p><ul class="hints">{items}</ul>')
-    feedback = clean_text(verdict.feedback).strip()
-    if feedback and feedback != clean_text(verdict.summary).strip():
+    feedback = feedback_body(verdict)
+    if feedback:
         parts.append(f'<pre class="feedback">{_e(truncate_utf8(feedback, DETAIL_LIMIT))}</pre>')
     if verdict.repro:
         repro = truncate_utf8(clean_text(verdict.repro).rstrip(), DETAIL_LIMIT)

@@ -20,6 +20,7 @@ from autograder.model import CheckResult, GradeReport
 from autograder.reporters.atomic import atomic_write_text
 from autograder.reporters.content import (
     INTERNAL_ERROR_EXPLANATION,
+    feedback_body,
     points_cell,
     shown_results,
     status_label,
@@ -136,8 +137,8 @@ def _details(result: CheckResult) -> str:
     if verdict.notes:
         parts += ["**Hints**", "", *(f"- {inline(n)}" for n in verdict.notes), ""]
     body = clean_text(verdict.summary).strip()
-    feedback = clean_text(verdict.feedback).strip()
-    if feedback and feedback != body:
+    feedback = feedback_body(verdict)
+    if feedback:
         body += "\n\n" + feedback
     parts += [fenced(truncate_utf8(body, DETAIL_LIMIT))]
     if verdict.repro:

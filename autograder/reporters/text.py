@@ -23,6 +23,7 @@ from autograder.reporters.content import (
     ERROR_OUTCOMES,
     INTERNAL_ERROR_EXPLANATION,
     check_label,
+    feedback_body,
     points_cell,
     shown_results,
     status_label,
@@ -171,8 +172,8 @@ def _failure_details(result: CheckResult) -> list[RenderableType]:
     parts.append(
         Text(truncate_utf8(clean_text(verdict.summary).strip(), DETAIL_LIMIT), style="bold")
     )
-    feedback = clean_text(verdict.feedback).strip()
-    if feedback and feedback != clean_text(verdict.summary).strip():
+    feedback = feedback_body(verdict)
+    if feedback:
         parts.append(Text(truncate_utf8(feedback, DETAIL_LIMIT)))
     if verdict.repro:
         parts.append(Text("Reproduce with:", style="bold"))
