@@ -132,7 +132,9 @@ def failure_from_error(reply: Reply, doing: str, repro: str | None, hint: str = 
     error = reply.error
     outcome = error_outcome(error)
     if outcome is Outcome.NOT_IMPLEMENTED:
-        summary = f"{doing} is not implemented yet (NotImplementedError)"
+        # describe() keeps the stub's message and location ("Value.__add__: ...", "engine.py:43 in
+        # __add__"): `-Value(1.0)` alone does not tell a student which method to write.
+        summary = f"{doing} is not implemented yet ({error.describe()})"
     elif outcome is Outcome.BAD_RETURN:
         summary = f"{doing}: {error.message}"
     else:
