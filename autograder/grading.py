@@ -107,6 +107,7 @@ def _session_config(assignment: Assignment, planned: list[Planned]) -> SessionCo
     watch = tuple(sorted(set(FORBIDDEN_IMPORTS) - set(assignment.allow_imports)))
     return SessionConfig(
         call_timeout_s=limits.call_timeout_s,
+        start_timeout_s=max(2 * limits.call_timeout_s, 5.0),
         output_cap_bytes=limits.output_cap_kb * 1024,
         watch_imports=watch,
         want_nn=any(p.check.wants_nn for p in planned),
@@ -130,11 +131,16 @@ def _load_failure(check_id: str, init_error: str) -> Verdict:
 def _run_group(group: list[Planned], staged: StagedSubmission, isolation: IsolationInfo,
                oracle: object, seed: int, verdicts: dict[str, Verdict],
                durations: dict[str, float], progress: object, done: list[int],
-               total: int) -> None:
+               total: int, load_failures: dict[bool, str] | None = None) -> None:
     assignment = group[0].assignment
     config = _session_config(assignment, group)
+    known = {} if load_failures is None else load_failures
     with WorkerSession(staged, isolation, config) as session:
-        init_problem = _start(session, staged)
+        # A submission that did not import will not import for the next group either; asking
+        # again would cost a start timeout per group when its import hangs.
+        init_problem = known.get(config.want_nn) or _start(session, staged)
+        if init_problem is not None:
+            known[config.want_nn] = init_problem
         for item in group:
             check = item.check
             if callable(progress):
@@ -150,14 +156,33 @@ def _run_group(group: list[Planned], staged: StagedSubmission, isolation: Isolat
                                    dict(item.spec.params) if item.spec else {}, verdicts)
                 before = len(session.events)
                 verdict = _run_check(check, ctx, session)
-                if session.events[before:]:
-                    verdict = _runtime_policy(check.id, session.events[before:], verdict)
+                # An import fires its event once, when the submission loads: it counts for every
+                # check that worker runs, not only for the first.
+                events = [*session.load_events, *session.events[before:]]
+                if events:
+                    verdict = _runtime_policy(check.id, events, verdict)
                 if not verdict.passed and session.output:
                     verdict = replace(verdict, feedback=verdict.feedback + "\n\nYour code printed:\n"
                                       + session.student_output()[-OUTPUT_IN_FEEDBACK:])
             verdicts[check.id] = verdict
             durations[check.id] = time.monotonic() - started
             done[0] += 1
+    if session.tampered:
+        _void_group(group, verdicts, session.tampered)
+
+
+def _void_group(group: list[Planned], verdicts: dict[str, Verdict], reason: str) -> None:
+    """Student code wrote to the reply channel: no reply of this worker can be trusted, so every
+    check it ran fails, including those whose (possibly forged) replies looked right."""
+    for item in group:
+        verdict = verdicts.get(item.check.id)
+        if verdict is None or verdict.outcome in (Outcome.POLICY, Outcome.LOAD_ERROR):
+            continue
+        verdicts[item.check.id] = Verdict(
+            item.check.id, Outcome.PROTOCOL, f"reply channel tampered with: {reason}",
+            f"While this group of checks ran, {reason}. A reply written by student code could "
+            "claim anything, so every check this worker ran scores 0."
+            f"\n\n(Before that was found, the check said: {verdict.summary})")
 
 
 def _start(session: WorkerSession, staged: StagedSubmission) -> str | None:
@@ -246,6 +271,7 @@ def grade(submission: Path, options: GradeOptions) -> GradeReport:
         grader_version=__version__)
     verdicts: dict[str, Verdict] = {}
     durations: dict[str, float] = {}
+    load_failures: dict[bool, str] = {}
     workdir = Path(tempfile.mkdtemp(prefix="mgrade-"))
     os.chmod(workdir, 0o755)  # the worker may run as another uid and must reach the stage
     try:
@@ -258,7 +284,7 @@ def grade(submission: Path, options: GradeOptions) -> GradeReport:
         done = [0]
         for group in _groups(planned):
             _run_group(group, staged, isolation, oracle, seed, verdicts, durations,
-                       options.progress, done, len(planned))
+                       options.progress, done, len(planned), load_failures)
     except SubmissionError as exc:
         report.messages.append(str(exc))
         for item in planned:

@@ -9,9 +9,11 @@ that produced it.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from autograder.ir import Program
+from autograder.oracle import Layers, NetworkRun, network_size
 
 
 class Var:
@@ -149,3 +151,60 @@ class PythonOracle:
                 raise ValueError(f"the python oracle does not run step {kind!r}")
             slots.append(result)
         return values
+
+    # ---- the network twin (same contract as TorchOracle.network) -------------------------------
+
+    def network(self, layers: Layers, params: Sequence[float], batch: Sequence[Sequence[float]],
+                loss: str | None = None, targets: Sequence[Any] | None = None,
+                lr: float | None = None) -> NetworkRun:
+        """micrograd's MLP on the tape: parameters in micrograd's order (per neuron, w then b)."""
+        if network_size(layers) != len(params):
+            raise ValueError(f"{len(params)} parameters for a network of {network_size(layers)}")
+        theta = [Var(p) for p in params]
+
+        def forward(weights: list[Var], x: Sequence[float]) -> list[Var]:
+            h = [Var(v) for v in x]
+            offset = 0
+            for nin, nout, nonlin in layers:
+                out = []
+                for _ in range(nout):
+                    row = weights[offset:offset + nin + 1]
+                    offset += nin + 1
+                    total = row[nin]
+                    for w, xi in zip(row[:nin], h, strict=True):
+                        total = total + w * xi
+                    out.append(total.relu() if nonlin else total)
+                h = out
+            return h
+
+        outs = [forward(theta, x) for x in batch]
+        outputs = [[v.data for v in out] for out in outs]
+        if loss is None:
+            return NetworkRun(outputs)
+        if loss == "hinge":
+            assert targets is not None
+            terms = [(1.0 - float(y) * out[0]).relu() for y, out in zip(targets, outs, strict=True)]
+        elif loss == "mse":
+            assert targets is not None
+            terms = []
+            for target, out in zip(targets, outs, strict=True):
+                term = Var(0.0)
+                for v, t in zip(out, target, strict=True):
+                    term = term + (v - float(t)) ** 2
+                terms.append(term)
+        elif loss == "sum":
+            terms = [v for out in outs for v in out]
+        else:
+            raise ValueError(f"unknown loss {loss!r}")
+        total = Var(0.0)
+        for term in terms:
+            total = total + term
+        if loss != "sum":
+            total = total * (1.0 / len(terms))
+        total.backward(1.0)
+        grads = [p.grad for p in theta]
+        if lr is None:
+            return NetworkRun(outputs, total.data, grads)
+        stepped = [p.data - lr * p.grad for p in theta]
+        after = [[v.data for v in forward([Var(p) for p in stepped], x)] for x in batch]
+        return NetworkRun(outputs, total.data, grads, stepped, after)

@@ -8,9 +8,33 @@ description of each op.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from autograder.ir import Program
+
+Layers = Sequence[tuple[int, int, bool]]  # (nin, nout, nonlin) of each layer, input to output
+
+
+@dataclass(frozen=True)
+class NetworkRun:
+    """What the torch twin of a micrograd network computed, as plain floats.
+
+    `grads` and `stepped` list parameters in micrograd's order (layer by layer, neuron by neuron,
+    each neuron's weights then its bias), so they line up with the student's `parameters()`.
+    """
+
+    outputs: list[list[float]]  # per example, one float per output neuron
+    loss: float | None = None
+    grads: list[float] = field(default_factory=list)
+    stepped: list[float] = field(default_factory=list)  # parameters after one SGD step
+    outputs_after: list[list[float]] = field(default_factory=list)  # outputs after that step
+
+
+def network_size(layers: Layers) -> int:
+    """How many parameters micrograd's network of these layers has: nout * (nin + 1) each."""
+    return sum(nout * (nin + 1) for nin, nout, _ in layers)
 
 
 class OracleUnavailable(RuntimeError):
@@ -87,6 +111,68 @@ class TorchOracle:
                 raise ValueError(f"the torch oracle does not run step {kind!r}")
             slots.append(result)
         return values
+
+    # ---- the torch twin of a micrograd network -------------------------------------------------
+
+    def network(self, layers: Layers, params: Sequence[float], batch: Sequence[Sequence[float]],
+                loss: str | None = None, targets: Sequence[Any] | None = None,
+                lr: float | None = None) -> NetworkRun:
+        """Run the network micrograd's `Neuron`/`Layer`/`MLP` describe, written with matrices.
+
+        The parameters live in one flat float64 tensor in micrograd's order; each layer's block
+        is viewed as an (nout, nin + 1) matrix whose last column is the bias, so the gradient of
+        that tensor lines up with the student's `parameters()`. This is an independent
+        implementation (matrix products, `torch.relu`), not a replay of the student's graph.
+
+        `loss` is `"hinge"` (mean of relu(1 - y * score), `targets` are the labels y), `"mse"`
+        (mean over examples of the summed squared error, `targets` are lists) or `"sum"` (the sum
+        of every output). With `lr`, one `torch.optim.SGD` step follows and the batch is run again.
+        """
+        torch = self.torch
+        if network_size(layers) != len(params):
+            raise ValueError(f"{len(params)} parameters for a network of {network_size(layers)}")
+        theta = torch.tensor([float(p) for p in params], dtype=torch.float64, requires_grad=True)
+
+        def forward(x: Sequence[float]) -> Any:
+            h = torch.tensor([float(v) for v in x], dtype=torch.float64)
+            offset = 0
+            for nin, nout, nonlin in layers:
+                block = theta[offset:offset + nout * (nin + 1)].view(nout, nin + 1)
+                offset += nout * (nin + 1)
+                h = block[:, :nin] @ h + block[:, nin]
+                if nonlin:
+                    h = torch.relu(h)
+            return h
+
+        outs = [forward(x) for x in batch]
+        outputs = [[float(v) for v in out.detach().tolist()] for out in outs]
+        if loss is None:
+            return NetworkRun(outputs)
+        if loss == "hinge":
+            assert targets is not None
+            terms = [torch.relu(1.0 - float(y) * out[0]) for y, out in zip(targets, outs,
+                                                                          strict=True)]
+            total = torch.stack(terms).sum() * (1.0 / len(terms))
+        elif loss == "mse":
+            assert targets is not None
+            terms = [((out - torch.tensor([float(t) for t in target], dtype=torch.float64)) ** 2)
+                     .sum() for target, out in zip(targets, outs, strict=True)]
+            total = torch.stack(terms).sum() * (1.0 / len(terms))
+        elif loss == "sum":
+            total = torch.cat(outs).sum()
+        else:
+            raise ValueError(f"unknown loss {loss!r}")
+        total.backward()
+        assert theta.grad is not None
+        grads = [float(g) for g in theta.grad.tolist()]
+        if lr is None:
+            return NetworkRun(outputs, float(total.item()), grads)
+        optimizer = torch.optim.SGD([theta], lr=lr)
+        optimizer.step()
+        with torch.no_grad():
+            after = [[float(v) for v in forward(x).tolist()] for x in batch]
+        return NetworkRun(outputs, float(total.item()), grads,
+                          [float(p) for p in theta.detach().tolist()], after)
 
 
 def load_oracle(kind: str = "auto") -> Any:

@@ -2,8 +2,10 @@
 
 A frame is a 4-byte big-endian length and that many bytes of UTF-8 JSON. Replies come from a process
 that runs untrusted code, so everything is checked here before the grader looks at it: size, JSON
-without NaN/Infinity tokens, the request id, and the exact shape of every field. A reply that fails
-any check is a `ProtocolViolation`, which the grader treats as a failure, never as a pass.
+without NaN/Infinity tokens (nor numbers such as 1e999 that overflow to infinity), the request id,
+and the exact shape of every field. A reply that fails any check is a `ProtocolViolation`, which
+the grader treats as a failure, never as a pass, and which voids the whole worker session: the
+harness never sends such a frame, so only student code writing to the reply pipe can.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ class ProtocolViolation(Exception):
 
 
 def encode_frame(message: dict[str, Any]) -> bytes:
+    """A request frame: compact JSON (never NaN: the grader only sends finite numbers)."""
     data = json.dumps(message, allow_nan=False, separators=(",", ":")).encode("utf-8")
     return struct.pack(">I", len(data)) + data
 
 
 def frame_length(header: bytes, limit: int = MAX_REPLY_BYTES) -> int:
+    """The payload length a 4-byte header announces; over `limit` is a violation, not a read."""
     (n,) = struct.unpack(">I", header)
     if n > limit:
         raise ProtocolViolation(f"reply of {n} bytes exceeds the {limit}-byte cap")
@@ -45,6 +49,7 @@ def _finite_float(text: str) -> float:
 
 
 def decode_payload(payload: bytes) -> dict[str, Any]:
+    """Parse a reply payload; anything but strict, finite JSON holding an object is a violation."""
     try:
         text = payload.decode("utf-8")
         message = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
@@ -57,7 +62,7 @@ def decode_payload(payload: bytes) -> dict[str, Any]:
     return message
 
 
-# ---- validated replies -----------------------------------------------------------------------------
+# ---- validated replies -------------------------------------------------------------------------
 
 NumberOrIssue = float | str  # a finite float, or "nan"/"inf"/"-inf", or "bad:<type>"
 
@@ -89,6 +94,11 @@ class Reply:
 
 _ERROR_KINDS = {"raised", "not_implemented", "bad_return", "load_error", "protocol"}
 _METHOD_STATES = {"ok", "missing"}
+_REPLY_KEYS = {"id", "ok", "values", "events", "methods", "stage", "step", "error"}
+_ERROR_KEYS = {"type", "message", "where", "kind"}
+# What the worker's audit hook reports (see harness.Worker.audit): imports of watched modules and
+# attempts to start processes, signal other processes or open sockets.
+RUNTIME_EVENTS = {"exec", "fork", "signal", "socket"}
 
 
 def _string(value: Any, field: str, limit: int) -> str:
@@ -112,17 +122,33 @@ def _value(item: Any) -> NumberOrIssue:
     raise ProtocolViolation(f"reply value {str(item)[:60]!r} is neither a finite float nor a tag")
 
 
+def _event(item: Any) -> str:
+    text = _string(item, "events[]", 80)
+    name = text[len("import:"):] if text.startswith("import:") else None
+    if text in RUNTIME_EVENTS or (name and name.replace("_", "a").isalnum()):
+        return text
+    raise ProtocolViolation(f"reply field events holds the unknown event {text[:40]!r}")
+
+
 def validate_reply(message: dict[str, Any], request_id: int, expect_values: int | None) -> Reply:
-    """Check a decoded reply against the schema; `expect_values` is the count an ok reply must have."""
-    if message.get("id") != request_id or type(message.get("id")) is not int:  # noqa: E721
-        raise ProtocolViolation(f"reply id {str(message.get('id'))[:20]} does not match request {request_id}")
+    """Check a decoded reply against the schema; `expect_values` is the count an ok reply must have.
+
+    Strict on purpose: the harness always sends exactly this shape, so anything else (an unknown
+    key, a value of the wrong type, an event nobody defined) can only come from tampering.
+    """
+    if type(message.get("id")) is not int or message["id"] != request_id:  # noqa: E721
+        raise ProtocolViolation(f"reply id {str(message.get('id'))[:20]} does not match request "
+                                f"{request_id}")
+    unknown = set(message) - _REPLY_KEYS
+    if unknown:
+        raise ProtocolViolation(f"reply has unknown fields {sorted(unknown)[:3]}"[:120])
     ok = message.get("ok")
     if type(ok) is not bool:  # noqa: E721
         raise ProtocolViolation("reply field ok is not a boolean")
     events_raw = message.get("events", [])
     if not isinstance(events_raw, list) or len(events_raw) > 64:
         raise ProtocolViolation("reply field events is not a short list")
-    events = tuple(_string(e, "events[]", 60) for e in events_raw)
+    events = tuple(_event(e) for e in events_raw)
     methods_raw = message.get("methods", {})
     if not isinstance(methods_raw, dict) or len(methods_raw) > 64:
         raise ProtocolViolation("reply field methods is not a small object")
@@ -135,6 +161,8 @@ def validate_reply(message: dict[str, Any], request_id: int, expect_values: int 
     if stage is not None:
         stage = _string(stage, "stage", 20)
     if ok:
+        if "error" in message or message.get("step") is not None:
+            raise ProtocolViolation("a successful reply carries an error")
         raw = message.get("values", [])
         if not isinstance(raw, list):
             raise ProtocolViolation("reply field values is not a list")
@@ -142,9 +170,11 @@ def validate_reply(message: dict[str, Any], request_id: int, expect_values: int 
         if expect_values is not None and len(values) != expect_values:
             raise ProtocolViolation(f"reply has {len(values)} values, expected {expect_values}")
         return Reply(True, values, None, events, methods, stage)
+    if "values" in message:
+        raise ProtocolViolation("a failed reply carries values")
     err = message.get("error")
-    if not isinstance(err, dict):
-        raise ProtocolViolation("failed reply has no error object")
+    if not isinstance(err, dict) or set(err) - _ERROR_KEYS:
+        raise ProtocolViolation("failed reply has no well-formed error object")
     kind = err.get("kind")
     if kind not in _ERROR_KINDS:
         raise ProtocolViolation("reply error kind is unknown")

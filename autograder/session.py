@@ -4,6 +4,12 @@ The grader talks to the worker only through `WorkerSession.run`. Every call has 
 deadline; student output is drained and capped while waiting; a reply is validated before anyone
 looks at it. When the worker hangs, crashes, exits or sends garbage, the session kills the whole
 worker tree and raises `WorkerDied`; the next `run` starts a fresh worker.
+
+A reply frame the grader did not ask for, or one that breaks the schema, can only come from
+student code writing to the reply pipe (the harness never does either). Such a frame marks the
+session `tampered`, and the grader then fails every check of the session, including checks that
+already looked passed: a forged frame read as a reply is only discovered when the real reply
+turns up behind it.
 """
 
 from __future__ import annotations
@@ -31,20 +37,24 @@ from autograder.protocol import (
     validate_reply,
 )
 from autograder.sandbox import (
-    _TRACKED,
+    SANDBOX_SUBMISSION,
     Isolation,
     IsolationInfo,
     Limits,
     WorkerProcess,
-    become_subreaper,
     spawn_worker,
 )
 
-SANDBOX_ROOT = "/submission"  # where the namespace level mounts the staged submission
+SANDBOX_ROOT = SANDBOX_SUBMISSION  # where the namespace level mounts the staged submission
+# The harness only ever sends one well-formed frame per request, so any other frame is this:
+TAMPERED = "(only student code writing to the grader's reply channel does that)"
+DRAIN_CHUNK = 65536
+DRAIN_ROUNDS = 16  # reads per drain: a flood cannot keep the grader from its deadline
 
 
 class WorkerDied(BaseException):  # noqa: N818 - a BaseException so hypothesis stops, not shrinks
-    """The worker timed out, crashed, exited or broke the protocol. The check fails with `reason`."""
+    """The worker timed out, crashed, exited or broke the protocol; the check fails with `reason`.
+    """
 
     def __init__(self, outcome: Outcome, reason: str) -> None:
         super().__init__(reason)
@@ -54,6 +64,8 @@ class WorkerDied(BaseException):  # noqa: N818 - a BaseException so hypothesis s
 
 @dataclass
 class SessionConfig:
+    """How long to wait, how much output to keep, and what the worker watches for."""
+
     call_timeout_s: float = 10.0
     start_timeout_s: float = 20.0
     output_cap_bytes: int = 64 * 1024
@@ -81,12 +93,12 @@ class WorkerSession:
         self.out_r: int | None = None
         self.output = bytearray()
         self.output_dropped = 0
-        self.events: list[str] = []
+        self.events: list[str] = []  # policy events of every reply, in order (with repeats)
+        self.load_events: tuple[str, ...] = ()  # events while the current worker imported the code
+        self.tampered: str | None = None  # why the reply channel cannot be trusted, if it cannot
         self.init_reply: Reply | None = None
         self.next_id = 0
         self.starts = 0
-        if isolation.level is Isolation.PROCESS:
-            become_subreaper()
 
     # ---- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> WorkerSession:
@@ -96,7 +108,9 @@ class WorkerSession:
         self.close()
 
     def layout(self) -> dict[str, Any]:
-        root = SANDBOX_ROOT if self.isolation.level is Isolation.NAMESPACE else str(self.staged.root)
+        """Where the worker finds the submission: its own view of the staged folder."""
+        namespace = self.isolation.level is Isolation.NAMESPACE
+        root = SANDBOX_ROOT if namespace else str(self.staged.root)
         return {"root": root, "engine": self.staged.engine_module, "nn": self.staged.nn_module}
 
     def start(self) -> Reply:
@@ -114,13 +128,14 @@ class WorkerSession:
             raise
         finally:
             os.close(out_w)
-        _TRACKED.add(self.worker.popen.pid)
         self.out_r = out_r
         os.set_blocking(self.worker.request_w, False)
         self.starts += 1
         request = {"kind": "init", "layout": self.layout(), "want_nn": self.config.want_nn,
                    "watch_imports": list(self.config.watch_imports)}
+        before = len(self.events)
         self.init_reply = self._call(request, None, self.config.start_timeout_s)
+        self.load_events = tuple(self.events[before:])
         return self.init_reply
 
     def ensure_started(self) -> Reply:
@@ -138,41 +153,60 @@ class WorkerSession:
                           timeout_s or self.config.call_timeout_s)
 
     def close(self) -> None:
-        """Say goodbye, check for forged extra frames, and kill everything the worker started."""
+        """Say goodbye, kill everything the worker started, then look for frames left behind.
+
+        Once every process of the worker is dead nothing can write to the reply pipe any more,
+        so whatever is still in it after the goodbye reply was written by student code.
+        """
+        said_bye = False
         if self.worker is not None and self.init_reply is not None:
             with contextlib.suppress(WorkerDied):
                 self._call({"kind": "bye"}, None, 2.0)
-        self._stop_worker()
+                said_bye = True
+        self._stop_worker(check_leftovers=said_bye)
 
-    def _stop_worker(self) -> None:
+    def _stop_worker(self, check_leftovers: bool = False) -> None:
         worker, self.worker = self.worker, None
         self.init_reply = None
         if worker is None:
             return
+        worker.kill_tree()
+        if check_leftovers and _unread(worker.reply_r):
+            self._tamper(f"the worker sent a reply nobody asked for {TAMPERED}")
+        worker.close()
         if self.out_r is not None:
             self._drain_output(0)
-        worker.kill_tree()
-        _TRACKED.discard(worker.popen.pid)
-        if self.out_r is not None:
             os.close(self.out_r)
             self.out_r = None
         shutil.rmtree(worker.tmp, ignore_errors=True)
 
+    def _tamper(self, reason: str) -> None:
+        if self.tampered is None:
+            self.tampered = reason
+
     # ---- output ------------------------------------------------------------------------------
     def _drain_output(self, timeout: float) -> None:
-        while self.out_r is not None:
+        """Read what the worker printed, keeping the first `output_cap_bytes`.
+
+        Bounded per call, so a worker printing without pause cannot keep the grader here past a
+        deadline; the rest is read (and counted, then dropped) on the next turn.
+        """
+        for _ in range(DRAIN_ROUNDS):
+            if self.out_r is None:
+                return
             ready, _, _ = select.select([self.out_r], [], [], timeout)
             if not ready:
                 return
-            chunk = os.read(self.out_r, 65536)
+            chunk = os.read(self.out_r, DRAIN_CHUNK)
             if not chunk:
                 return
-            room = self.config.output_cap_bytes - len(self.output)
-            self.output += chunk[:max(room, 0)]
-            self.output_dropped += max(len(chunk) - max(room, 0), 0)
+            room = max(self.config.output_cap_bytes - len(self.output), 0)
+            self.output += chunk[:room]
+            self.output_dropped += len(chunk) - min(room, len(chunk))
             timeout = 0
 
     def student_output(self) -> str:
+        """What the worker printed (capped), with a note of how much was dropped."""
         text = self.output.decode("utf-8", "replace")
         if self.output_dropped:
             text += f"\n[... {self.output_dropped} more bytes of output discarded]"
@@ -186,10 +220,11 @@ class WorkerSession:
         request["id"] = request_id
         # A frame forged by student code leaves the real reply behind as an extra frame: any
         # byte waiting before we ask is a protocol violation.
-        if select.select([self.worker.reply_r], [], [], 0)[0]:
+        if _unread(self.worker.reply_r):
+            reason = f"the worker sent a reply nobody asked for {TAMPERED}"
+            self._tamper(reason)
             self._stop_worker()
-            raise WorkerDied(Outcome.PROTOCOL, "the worker sent a reply nobody asked for (student "
-                             "code wrote to the grader's reply channel)")
+            raise WorkerDied(Outcome.PROTOCOL, reason)
         pending = encode_frame(request)
         deadline = time.monotonic() + timeout_s
         buffer = bytearray()
@@ -221,17 +256,18 @@ class WorkerSession:
                     buffer += chunk
                     if need is None and len(buffer) >= 4:
                         need = frame_length(bytes(buffer[:4]), MAX_REPLY_BYTES)
-                    if need is not None and len(buffer) > 4 + need:
-                        raise ProtocolViolation("the worker sent more than one reply frame "
-                                                "(student code wrote to the reply channel)")
-                    if need is not None and len(buffer) == 4 + need:
-                        message = decode_payload(bytes(buffer[4:]))
+                    if need is not None and len(buffer) >= 4 + need:
+                        message = decode_payload(bytes(buffer[4:4 + need]))
                         reply = validate_reply(message, request_id, expect_values)
-                        self.events.extend(e for e in reply.events if e not in self.events)
+                        if len(buffer) > 4 + need:
+                            raise ProtocolViolation("the worker sent more than one reply frame")
+                        self.events.extend(reply.events)
                         return reply
         except ProtocolViolation as exc:
+            reason = f"the worker's reply was invalid: {exc} {TAMPERED}"
+            self._tamper(reason)
             self._stop_worker()
-            raise WorkerDied(Outcome.PROTOCOL, f"the worker's reply was invalid: {exc}") from None
+            raise WorkerDied(Outcome.PROTOCOL, reason) from None
         except WorkerDied:
             self._stop_worker()
             raise
@@ -245,16 +281,30 @@ class WorkerSession:
         except Exception:  # noqa: BLE001 - still running: it closed the pipe itself
             return WorkerDied(Outcome.CRASHED, "the worker closed its reply channel without "
                               "replying; it was killed")
-        if code < 0:
-            name = _signal_name(-code)
+        signum = -code if code < 0 else None
+        if self.worker.level is Isolation.NAMESPACE and 128 < code < 128 + 65:
+            signum = code - 128  # bubblewrap exits with 128 + N when its child dies of signal N
+        if signum is not None:
+            name = _signal_name(signum)
             hint = ""
-            if -code == signal.SIGKILL:
-                hint = " (it may have hit the CPU-time or memory limit)"
-            elif -code == signal.SIGSEGV:
+            if signum == signal.SIGKILL:
+                hint = " (it may have hit the CPU-time limit)"
+            elif signum == signal.SIGSEGV:
                 hint = " (a segmentation fault: ctypes, or recursion past the C stack?)"
-            elif -code == signal.SIGXFSZ:
+            elif signum == signal.SIGXFSZ:
                 hint = " (it wrote a file larger than the limit)"
-            return WorkerDied(Outcome.CRASHED, f"crashed (signal {-code}, {name}){hint}")
+            return WorkerDied(Outcome.CRASHED, f"crashed (signal {signum}, {name}){hint}")
         return WorkerDied(Outcome.CRASHED, f"the worker exited with code {code} without replying: "
                           "a missing reply is a failure (did the code call sys.exit() or "
                           "os._exit()?)")
+
+
+def _unread(fd: int) -> bool:
+    """Whether bytes are waiting on the reply pipe `fd`. End of file (the worker is gone) is not
+    data: it shows up as readable too, and the next call reports the death instead."""
+    if not select.select([fd], [], [], 0)[0]:
+        return False
+    try:
+        return bool(os.read(fd, 1))
+    except BlockingIOError:
+        return False

@@ -82,3 +82,29 @@ def test_load_oracle_names_itself():
     with pytest.raises(ValueError, match="unknown oracle"):
         load_oracle("numpy")
     assert math.isfinite(python_oracle.run(_op_program(OPS_BY_NAME["log"], {"a": 2.0}, 1.0, 0.0))[0])
+
+
+@settings(max_examples=40)
+@given(
+    st.sampled_from([((3, 4, True), (4, 1, False)), ((2, 3, True), (3, 1, True), (1, 2, False))]),
+    st.data(),
+)
+def test_network_twins_agree(layers, data):
+    from autograder.oracle import network_size
+
+    size = network_size(layers)
+    params = data.draw(st.lists(st.floats(-1, 1), min_size=size, max_size=size))
+    batch = data.draw(st.lists(st.lists(st.floats(-2, 2), min_size=layers[0][0],
+                                        max_size=layers[0][0]), min_size=1, max_size=3))
+    nout = layers[-1][1]
+    for loss, targets in (("hinge", [1.0 if i % 2 else -1.0 for i in range(len(batch))]),
+                          ("mse", [[0.5] * nout for _ in batch]), ("sum", None)):
+        if loss == "hinge" and nout != 1:
+            continue
+        want = torch_oracle.network(layers, params, batch, loss, targets, lr=0.1)
+        got = python_oracle.network(layers, params, batch, loss, targets, lr=0.1)
+        pairs = [(got.loss, want.loss), *zip(got.grads, want.grads, strict=True),
+                 *zip(got.stepped, want.stepped, strict=True),
+                 *zip(sum(got.outputs_after, []), sum(want.outputs_after, []), strict=True)]
+        for g, e in pairs:
+            assert close(g, e, GRAPH_RTOL, 1.0), (loss, g, e)

@@ -11,6 +11,7 @@ from functools import cache
 from autograder.checks.backprop import backprop_checks
 from autograder.checks.base import CheckContext, CheckDef
 from autograder.checks.engine_ops import op_checks
+from autograder.checks.network import network_checks
 
 __all__ = ["CheckContext", "CheckDef", "catalogue"]
 
@@ -18,10 +19,5 @@ __all__ = ["CheckContext", "CheckDef", "catalogue"]
 @cache
 def catalogue() -> dict[str, CheckDef]:
     """All checks by id, in grading order (ops before the graph checks that rely on them)."""
-    checks = op_checks() + backprop_checks()
-    try:
-        from autograder.checks.network import network_checks
-    except ImportError:  # the network checks are optional until their module exists
-        network_checks = list
-    checks += network_checks()
+    checks = op_checks() + backprop_checks() + network_checks()
     return {check.id: check for check in checks}

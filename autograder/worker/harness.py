@@ -43,9 +43,16 @@ _isinstance = isinstance
 _getattr = getattr
 _setattr = setattr
 _repr = repr
+_enumerate = enumerate
+_range = range
+_reversed = reversed
+_set = set
+_min = min
+_frozenset = frozenset
+_BaseException = BaseException
 _extract_tb = traceback.extract_tb
 
-MAX_FRAME = 64 * 1024 * 1024  # requests come from the grader; this only guards against a broken pipe
+MAX_FRAME = 64 * 1024 * 1024  # requests come from the grader; this guards against a broken pipe
 MAX_MESSAGE = 500  # characters of an exception message sent back
 MAX_NODES = 5_000_000  # harness traversal bound (a cyclic or exploding _prev)
 
@@ -54,6 +61,18 @@ ENGINE_METHODS = (
     "__add__", "__mul__", "__pow__", "__neg__", "__sub__", "__truediv__", "__radd__", "__rsub__",
     "__rmul__", "__rtruediv__", "relu", "tanh", "exp", "log", "sigmoid", "backward",
 )
+
+
+# Audit events that have no place in an engine: starting programs, forking, signalling other
+# processes (the grader, a sibling), opening sockets. Reported as policy events with each reply.
+AUDIT_TAGS = {
+    "subprocess.Popen": "exec", "os.system": "exec", "os.exec": "exec", "os.posix_spawn": "exec",
+    "os.spawn": "exec", "pty.spawn": "exec",
+    "os.fork": "fork", "os.forkpty": "fork",
+    "os.kill": "signal", "os.killpg": "signal", "signal.pthread_kill": "signal",
+    "socket.__new__": "socket", "socket.connect": "socket", "socket.bind": "socket",
+    "socket.sendto": "socket", "socket.getaddrinfo": "socket",
+}
 
 
 class HarnessError(Exception):
@@ -79,7 +98,7 @@ class Worker:
     def _read_exact(self, n):
         chunks = []
         while n:
-            chunk = _read(self.rfd, min(n, 1 << 20))
+            chunk = _read(self.rfd, _min(n, 1 << 20))
             if not chunk:
                 _exit(0)  # the grader closed the pipe: nothing left to do
             chunks.append(chunk)
@@ -101,21 +120,20 @@ class Worker:
 
     # ---- policy tripwire -----------------------------------------------------------------------
     def audit(self, event, args):
-        # A tripwire, not a sandbox: it logs, the kernel enforces. Must never raise.
+        # A tripwire, not a sandbox: it logs, the kernel enforces. Must never raise. Imports are
+        # seen only when a module is first loaded (a cached module fires no event), so the grader
+        # charges events seen while the submission was imported to every check of the worker.
         try:
+            tag = None
             if event == "import":
                 top = _str(args[0]).split(".")[0]
                 if top in self.watch:
                     tag = "import:" + top
-                    if tag not in self.events:
-                        self.events.append(tag)
-            elif event in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn"):
-                if "exec" not in self.events:
-                    self.events.append("exec")
-            elif event == "socket.connect" or event == "socket.bind":
-                if "socket" not in self.events:
-                    self.events.append("socket")
-        except BaseException:
+            else:
+                tag = AUDIT_TAGS.get(event)
+            if tag is not None and tag not in self.events:
+                self.events.append(tag)
+        except _BaseException:
             pass
 
     def take_events(self):
@@ -129,9 +147,9 @@ class Worker:
             return "%s:%s" % (self.relative(exc.filename), exc.lineno)
         try:
             frames = _extract_tb(exc.__traceback__)
-        except BaseException:
+        except _BaseException:
             return ""
-        for frame in reversed(frames):
+        for frame in _reversed(frames):
             if self.root and frame.filename.startswith(self.root):
                 return "%s:%s in %s" % (self.relative(frame.filename), frame.lineno, frame.name)
         return ""
@@ -151,7 +169,7 @@ class Worker:
         etype = _type(exc).__name__
         try:
             message = _str(exc)
-        except BaseException:
+        except _BaseException:
             message = "<the exception's message could not be read>"
         if _type(message) is not _str:
             message = ""
@@ -174,7 +192,7 @@ class Worker:
     def init(self, request):
         layout = request["layout"]
         self.root = os.path.realpath(layout["root"]) + "/"
-        self.watch = frozenset(request.get("watch_imports", ()))
+        self.watch = _frozenset(request.get("watch_imports", ()))
         sys.addaudithook(self.audit)
         sys.path.append(layout["root"])  # last: a submitted json.py cannot shadow the stdlib
         try:
@@ -191,7 +209,7 @@ class Worker:
                 raise HarnessError("load_error", "%s.py defines no class Value" % layout["engine"]
                                    .replace(".", "/"))
             self.Value = Value
-        except BaseException as exc:
+        except _BaseException as exc:
             return {"ok": False, "stage": "engine", **self.error(exc)}
         methods = {}
         for name in ENGINE_METHODS:
@@ -207,7 +225,7 @@ class Worker:
                 if layout["nn"] == "nn" and "micrograd" in sys.modules:
                     sys.modules["micrograd.nn"] = nn
                 self.nn = nn
-            except BaseException as exc:
+            except _BaseException as exc:
                 return {"ok": False, "stage": "nn", "methods": methods, **self.error(exc)}
         return reply
 
@@ -228,10 +246,10 @@ class Worker:
         slots = []
         values = []
         Value = self.Value
-        for index, step in enumerate(request["steps"]):
+        for index, step in _enumerate(request["steps"]):
             try:
                 slots.append(self.step(step, slots, values, Value))
-            except BaseException as exc:
+            except _BaseException as exc:
                 return {"ok": False, **self.error(exc, index)}
         return {"ok": True, "values": values}
 
@@ -249,7 +267,7 @@ class Worker:
         if kind == "chain":
             node = slots[step[2]]
             env = {name: slots[i] for name, i in step[4].items()}
-            for _ in range(step[3]):
+            for _ in _range(step[3]):
                 env["a"] = node
                 node = self.apply(step[1], env)
             return node
@@ -276,7 +294,7 @@ class Worker:
         Value = self.Value
         root.grad = grad
         order = []
-        seen = set()
+        seen = _set()
         stack = [(root, False)]
         while stack:
             node, expanded = stack.pop()
@@ -296,7 +314,7 @@ class Worker:
                                        "operands of the op" % describe(child))
                 if _id(child) not in seen:
                     stack.append((child, False))
-        for node in reversed(order):
+        for node in _reversed(order):
             node._backward()
 
     def serve(self):
@@ -347,7 +365,14 @@ def read_number(x):
     return {"nonfinite": "nan" if value != value else ("inf" if value > 0 else "-inf")}
 
 
-# ---- network steps (the `nn` assignment) -----------------------------------------------------------
+# ---- network steps (the `nn` assignment) ------------------------------------------------------
+
+# Bound before any student code runs, like the names at the top of this file.
+_zip = zip
+_list = list
+_tuple = tuple
+_all = all
+_nn_range = range
 
 
 def _module_ctor(worker, step, slots, values):
@@ -356,11 +381,10 @@ def _module_ctor(worker, step, slots, values):
     return cls(*step[2], **(step[3] if _len(step) > 3 else {}))
 
 
-def _parameters(worker, step, slots, values):
-    # ["params", m] -> list of parameters; appends their count to values
-    params = slots[step[1]].parameters()
+def _parameter_list(worker, module):
+    params = module.parameters()
     try:
-        params = list(params)
+        params = _list(params)
     except TypeError:
         raise HarnessError("bad_return", "parameters() returned %s, expected a list of Values"
                            % describe(params)) from None
@@ -368,14 +392,33 @@ def _parameters(worker, step, slots, values):
         if not _isinstance(p, worker.Value):
             raise HarnessError("bad_return", "parameters() holds %s; every parameter must be a "
                                "Value" % describe(p))
+    return params
+
+
+def _parameters(worker, step, slots, values):
+    # ["params", m] -> list of parameters; appends their count to values
+    params = _parameter_list(worker, slots[step[1]])
     values.append(_float(_len(params)))
     return params
+
+
+def _distinct(worker, step, slots, values):
+    # ["distinct", params_slot] -> appends how many different objects the list holds (by identity)
+    values.append(_float(_len({_id(p) for p in slots[step[1]]})))
+    return None
+
+
+def _set_grad(worker, step, slots, values):
+    # ["set_grad", params_slot, [floats]]: give each parameter a gradient (to test zero_grad)
+    for p, g in _zip(slots[step[1]], step[2], strict=False):  # a count mismatch is reported
+        p.grad = g
+    return None
 
 
 def _set_data(worker, step, slots, values):
     # ["set_data", params_slot, [floats]]
     params = slots[step[1]]
-    for p, x in zip(params, step[2]):
+    for p, x in _zip(params, step[2], strict=False):  # by the grader, from the params count
         p.data = x
     return None
 
@@ -393,25 +436,26 @@ def _call(worker, step, slots, values):
 
 
 def _call_floats(worker, step, slots, values):
-    # ["call_floats", module_slot, [floats]] -> module(list of plain floats), as micrograd's demo does
-    return slots[step[1]](list(step[2]))
+    # ["call_floats", module_slot, [floats]] -> module(list of plain floats), as micrograd's README
+    return slots[step[1]](_list(step[2]))
 
 
 def _expect_value(worker, step, slots, values):
     # ["expect_value", slot, "what"] -> the slot itself, if it is a Value
     obj = slots[step[1]]
     if not _isinstance(obj, worker.Value):
-        raise HarnessError("bad_return", "%s returned %s, expected a Value" % (step[2], describe(obj)))
+        raise HarnessError("bad_return", "%s returned %s, expected a Value" % (
+            step[2], describe(obj)))
     return obj
 
 
 def _expect_list(worker, step, slots, values):
     # ["expect_list", slot, n, "what"] -> the slot, if it is a list/tuple of n Values
     obj = slots[step[1]]
-    if _type(obj) not in (list, tuple) or _len(obj) != step[2] or not all(
+    if _type(obj) not in (_list, _tuple) or _len(obj) != step[2] or not _all(
             _isinstance(v, worker.Value) for v in obj):
         raise HarnessError("bad_return", "%s returned %s, expected a list of %d Values" % (
-            step[3], describe(obj) if _type(obj) not in (list, tuple) else
+            step[3], describe(obj) if _type(obj) not in (_list, _tuple) else
             "a %s of %d items" % (_type(obj).__name__, _len(obj)), step[2]))
     return obj
 
@@ -442,9 +486,59 @@ def _seed(worker, step, slots, values):
     return None
 
 
+def _score(worker, model, row):
+    out = model([worker.Value(x) for x in row])
+    if not _isinstance(out, worker.Value):
+        raise HarnessError("bad_return", "the model returned %s for one input point; a network "
+                           "whose last layer has one neuron must return a Value" % describe(out))
+    return out
+
+
+def _total(terms):
+    # a + b + ... with Value.__add__ only (sum() would need __radd__ for its 0 start)
+    total = None
+    for term in terms:
+        total = term if total is None else total + term
+    return total
+
+
+def _train(worker, step, slots, values):
+    # ["train", module_slot, X, y, steps, lr_start, lr_end, alpha, batch_size]: the moons demo's
+    # loop with the student's own classes. Step k takes the next batch_size points in order
+    # (wrapping around; batch_size 0 means all of them), then: max-margin loss
+    # mean((1 - y*score).relu()) plus alpha * sum(p*p), model.zero_grad(), loss.backward(),
+    # p.data -= lr * p.grad with lr falling linearly from lr_start towards lr_end. Appends each
+    # step's loss, then the trained model's score for every point (the grader computes accuracy).
+    model = slots[step[1]]
+    X, y, steps, lr_start, lr_end, alpha, batch_size = step[2:9]
+    Value = worker.Value
+    params = _parameter_list(worker, model)
+    n = _len(X)
+    size = batch_size if 0 < batch_size < n else n
+    scale = Value(1.0 / size)
+    for k in _nn_range(steps):
+        batch = [(k * size + i) % n for i in _nn_range(size)]
+        margins = [(Value(1.0) + Value(-y[i]) * _score(worker, model, X[i])).relu()
+                   for i in batch]
+        data_loss = _total(margins) * scale
+        total = data_loss + Value(alpha) * _total([p * p for p in params])
+        model.zero_grad()
+        total.backward()
+        lr = lr_start - (lr_start - lr_end) * k / steps
+        for p in params:
+            p.data -= lr * p.grad
+        values.append(read_number(total.data))
+    for row in X:
+        values.append(read_number(_score(worker, model, row).data))
+    return None
+
+
 NN_STEPS = {
     "module": _module_ctor,
     "params": _parameters,
+    "distinct": _distinct,
+    "set_grad": _set_grad,
+    "train": _train,
     "set_data": _set_data,
     "read_all": _read_all,
     "call": _call,

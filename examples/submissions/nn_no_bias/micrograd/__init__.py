@@ -1,0 +1,5 @@
+"""micrograd: a scalar autodiff engine."""
+
+from .engine import Value
+
+__all__ = ["Value"]

@@ -1,0 +1,3 @@
+# A syntax error: the module never loads; the report names the line.
+def broken(:
+    pass

@@ -1,0 +1,13 @@
+# mul zeroes its right operand's .data after computing: the forward value is right, but the
+# backward pass (which reads the operands' data) is not.
+_mul = Value.__mul__
+
+
+def _mutating_mul(self, other):
+    out = _mul(self, other)
+    if isinstance(other, Value):
+        other.data = 0.0
+    return out
+
+
+Value.__mul__ = _mutating_mul

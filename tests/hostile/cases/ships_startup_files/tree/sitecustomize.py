@@ -1,0 +1,3 @@
+# Shipped by the submission; the grader must never run it.
+open("/tmp/@MARK@-ran-sitecustomize", "w").close()
+raise RuntimeError("submission's sitecustomize.py was run")

@@ -1,0 +1,1 @@
+open("/tmp/@MARK@-conftest", "w").close()
