@@ -23,6 +23,7 @@ from autograder.loader import StagedSubmission, SubmissionError, load_submission
 from autograder.manifest import (
     Assignment,
     CheckSpec,
+    ManifestError,
     default_assignment_dirs,
     find_assignment,
     load_assignment,
@@ -57,9 +58,18 @@ class Planned:
 
 
 def load_assignments(ids: Iterable[str], dirs: list[Path]) -> list[Assignment]:
-    known = catalogue().keys()
+    """Load and validate manifests, including each check's params against what it accepts."""
+    every = catalogue()
     search = dirs or default_assignment_dirs()
-    return [load_assignment(find_assignment(i, search), known) for i in ids]
+    assignments = [load_assignment(find_assignment(i, search), every.keys()) for i in ids]
+    for assignment in assignments:
+        for spec in assignment.checks:
+            unknown = sorted(set(spec.params) - set(every[spec.id].params))
+            if unknown:
+                accepted = ", ".join(every[spec.id].params) or "none"
+                raise ManifestError(f"{assignment.path}: checks.{spec.id}.params: unknown "
+                                    f"{', '.join(unknown)} (accepted: {accepted})")
+    return assignments
 
 
 def plan(assignments: list[Assignment]) -> list[Planned]:

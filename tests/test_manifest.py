@@ -408,3 +408,17 @@ def test_default_dirs_without_environment_find_the_repository(
 def test_quoted_id_with_only_params_is_told_points_are_missing(tmp_path: Path) -> None:
     text = HEAD + '[checks."engine.add.forward".params]\nn = 1\n'
     assert error(tmp_path, text) == "checks.engine.add.forward.points is missing (a number >= 0)"
+
+
+def test_check_params_are_validated_against_the_check(tmp_path: Path) -> None:
+    """A typo in a check's params is a manifest error naming the file, not a grading failure."""
+    from autograder.grading import load_assignments
+
+    folder = tmp_path / "backprop"
+    folder.mkdir()
+    text = (REPO_ASSIGNMENTS / "backprop" / "assignment.toml").read_text()
+    (folder / "assignment.toml").write_text(text.replace("depth = 10000", "dpeth = 10000"))
+    with pytest.raises(ManifestError, match=r"assignment\.toml: checks\.engine\.backward\.deep"
+                       r"\.params: unknown dpeth \(accepted: depth\)"):
+        load_assignments(["backprop"], [tmp_path])
+    assert load_assignments(["backprop"], [REPO_ASSIGNMENTS])[0].id == "backprop"

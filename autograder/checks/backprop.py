@@ -198,4 +198,6 @@ def backprop_checks() -> list[CheckDef]:
          random_graphs_check),
         ("engine.backward.deep", "backward() on a 10,000-node chain (no recursion)", deep_check),
     ]
-    return [CheckDef(cid, title, GROUP, fn, _needs()) for cid, title, fn in entries]
+    params = {"engine.backward.deep": ("depth",)}
+    return [CheckDef(cid, title, GROUP, fn, _needs(), params=params.get(cid, ()))
+            for cid, title, fn in entries]

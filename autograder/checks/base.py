@@ -45,6 +45,7 @@ class CheckDef:
     run: Callable[[CheckContext], Verdict]
     needs: tuple[str, ...] = ()  # checks this one relies on (root-cause hints)
     wants_nn: bool = False  # the worker must import nn.py too
+    params: tuple[str, ...] = ()  # keys a manifest may set under [checks."<id>".params]
 
 
 class Failure(Exception):

@@ -1219,6 +1219,6 @@ def network_checks() -> list[CheckDef]:
         ("nn.train.moons", "training on the two moons reaches 95% accuracy", train_moons,
          BACKWARD_NEEDS + ("nn.mlp.backward", "nn.zero_grad", "nn.sgd_step")),
     ]
-    return [CheckDef(cid, title, GROUP, with_root_cause(run, needs, cid),
-                     needs, wants_nn=True)
+    return [CheckDef(cid, title, GROUP, with_root_cause(run, needs, cid), needs, wants_nn=True,
+                     params=tuple(TRAIN_DEFAULTS) if cid == "nn.train.moons" else ())
             for cid, title, run, needs in entries]
