@@ -18,7 +18,15 @@ from pathlib import Path
 import pytest
 from util import REPO
 
-EXAMPLES = REPO / "examples" / "submissions"
+
+@pytest.fixture(scope="module")
+def missing_rsub(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The missing_rsub example, built from the current reference (see autograder/demo.py)."""
+    from autograder.demo import discover, materialize
+
+    example = next(e for e in discover() if e.name == "missing_rsub")
+    return materialize(example, tmp_path_factory.mktemp("examples"))
+
 OP_NAMES = ("add", "mul", "pow", "neg", "sub", "truediv", "radd", "rsub", "rmul", "rtruediv",
             "relu", "tanh", "exp", "log", "sigmoid")
 BACKWARD_IDS = {f"engine.backward.{name}" for name in
@@ -50,10 +58,11 @@ def assignments(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def graded_with_every_report(tmp_path_factory: pytest.TempPathFactory, assignments: Path
+def graded_with_every_report(tmp_path_factory: pytest.TempPathFactory, assignments: Path,
+                             missing_rsub: Path,
                              ) -> tuple[subprocess.CompletedProcess, Path]:
     out = tmp_path_factory.mktemp("reports")
-    run = mgrade("grade", EXAMPLES / "missing_rsub", "--assignment", "ops",
+    run = mgrade("grade", missing_rsub, "--assignment", "ops",
                  "--assignments-dir", assignments, "--json", out / "results.json",
                  "--junit", out / "junit.xml", "--md", out / "summary.md",
                  "--html", out / "report.html", cwd=out)
@@ -143,8 +152,9 @@ def test_grade_exits_0_for_a_score_of_zero(tmp_path: Path, assignments: Path) ->
     (MISSING_RSUB_OPS_PERCENT + 0.5, 1),
 ])
 def test_fail_under_turns_a_low_score_into_exit_1(fail_under: float, code: int, tmp_path: Path,
+                                                  missing_rsub: Path,
                                                   assignments: Path) -> None:
-    run = mgrade("grade", EXAMPLES / "missing_rsub", "--assignments-dir", assignments,
+    run = mgrade("grade", missing_rsub, "--assignments-dir", assignments,
                  "--fail-under", f"{fail_under:.2f}", "--quiet", "--json",
                  tmp_path / "results.json", cwd=tmp_path)
     assert run.returncode == code, run.stdout + run.stderr
@@ -158,8 +168,9 @@ def test_fail_under_turns_a_low_score_into_exit_1(fail_under: float, code: int, 
     (["--isolation", "chroot"], "chroot"),
     (["--frobnicate"], "No such option"),
 ])
-def test_bad_options_are_usage_errors(args: list[str], message: str, tmp_path: Path) -> None:
-    run = mgrade("grade", EXAMPLES / "missing_rsub", *args, cwd=tmp_path)
+def test_bad_options_are_usage_errors(args: list[str], message: str, tmp_path: Path,
+                                     missing_rsub: Path) -> None:
+    run = mgrade("grade", missing_rsub, *args, cwd=tmp_path)
     assert run.returncode == 2, run.stdout + run.stderr
     assert message in run.stderr
     assert "Usage:" in run.stderr
@@ -171,9 +182,10 @@ def test_missing_submission_argument_is_a_usage_error(tmp_path: Path) -> None:
     assert "SUBMISSION" in run.stderr
 
 
-def test_unknown_assignment_is_a_usage_error_with_a_results_file(tmp_path: Path) -> None:
+def test_unknown_assignment_is_a_usage_error_with_a_results_file(tmp_path: Path,
+                                                                missing_rsub: Path) -> None:
     results = tmp_path / "results.json"
-    run = mgrade("grade", EXAMPLES / "missing_rsub", "--assignment", "opz", "--json", results,
+    run = mgrade("grade", missing_rsub, "--assignment", "opz", "--json", results,
                  cwd=tmp_path)
     assert run.returncode == 2, run.stdout + run.stderr
     assert "no assignment 'opz'" in run.stderr

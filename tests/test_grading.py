@@ -109,12 +109,29 @@ def test_examples_are_found_reference_and_template_first() -> None:
     assert names[2:] == sorted(names[2:])
 
 
-@pytest.mark.parametrize("name", ["reference", "template"])
-def test_generated_examples_hold_no_code(name: str) -> None:
-    """A stored copy of the solution or the template would drift; they are built at grade time."""
-    files = [p.relative_to(EXAMPLES_DIR / name).as_posix()
-             for p in (EXAMPLES_DIR / name).rglob("*") if p.is_file()]
-    assert files == ["README.md"]
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_examples_hold_no_code(name: str) -> None:
+    """A stored copy of the solution would drift: examples are built from it at grade time."""
+    files = sorted(p.relative_to(EXAMPLES_DIR / name).as_posix()
+                   for p in (EXAMPLES_DIR / name).rglob("*") if p.is_file())
+    assert files in (["README.md"], ["README.md", "mutation.toml"])
+
+
+def test_a_mutation_that_no_longer_applies_is_an_error(tmp_path: Path) -> None:
+    folder = tmp_path / "stale_example"
+    folder.mkdir()
+    (folder / "mutation.toml").write_text(
+        '[[edit]]\nfile = "micrograd/engine.py"\nold = "no such line"\nnew = ""\n')
+    example = Example("stale_example", folder, "stale", None)
+    with pytest.raises(ValueError, match=r"mutation\.toml: edit 1: its `old` text occurs 0 times"):
+        materialize(example, tmp_path / "scratch")
+
+
+def test_mutated_examples_differ_from_the_reference_by_their_edits(tmp_path: Path) -> None:
+    built = materialize(EXAMPLES["wrong_tanh_derivative"], tmp_path)
+    engine = (built / "micrograd" / "engine.py").read_text()
+    assert "(1 - out.data) * out.grad" in engine and "BEGIN SOLUTION" not in engine
+    assert not (built / "micrograd" / "nn.py").exists()  # engine_only: mlp is not graded
 
 
 def test_materialize_builds_the_current_reference_and_template(tmp_path: Path) -> None:
@@ -129,8 +146,9 @@ def test_materialize_builds_the_current_reference_and_template(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("name", ENGINE_EXAMPLES)
-def test_engine_examples_are_engine_only_with_documented_verdicts(name: str) -> None:
-    folder = EXAMPLES_DIR / name
+def test_engine_examples_are_engine_only_with_documented_verdicts(name: str,
+                                                                 tmp_path: Path) -> None:
+    folder = materialize(EXAMPLES[name], tmp_path)
     assert (folder / "micrograd" / "__init__.py").is_file()
     assert (folder / "micrograd" / "engine.py").is_file()
     assert not (folder / "micrograd" / "nn.py").exists()  # so only ops and backprop are graded
@@ -320,7 +338,7 @@ def _without_timings(report: GradeReport) -> str:
 @pytest.mark.slow
 def test_same_seed_same_results_and_another_seed_same_verdicts(tmp_path: Path) -> None:
     dirs = [reduced_manifests(tmp_path / "assignments", 12)]
-    submission = EXAMPLES_DIR / "eq_not_pluseq"
+    submission = materialize(EXAMPLES["eq_not_pluseq"], tmp_path / "examples")
 
     def run(seed: int) -> GradeReport:
         return grade(submission, GradeOptions(ENGINE_ASSIGNMENTS, seed=seed, assignment_dirs=dirs))
@@ -406,7 +424,8 @@ def test_demo_grades_every_folder_and_writes_its_reports(tmp_path: Path) -> None
         shutil.copytree(EXAMPLES_DIR / name, examples / name)
     flat = examples / "another_flat_layout"  # engine.py at the top, README with its verdicts
     flat.mkdir()
-    shutil.copy(EXAMPLES_DIR / "wrong_tanh_derivative" / "micrograd" / "engine.py", flat)
+    built = materialize(EXAMPLES["wrong_tanh_derivative"], tmp_path / "built")
+    shutil.copy(built / "micrograd" / "engine.py", flat)
     (flat / "README.md").write_text("# another_flat_layout\n\n## Expected verdicts\n\n"
                                     "- `engine.tanh.backward`: wrong\n", encoding="utf-8")
     out = tmp_path / "out"

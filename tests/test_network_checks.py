@@ -21,7 +21,7 @@ from util import REPO, reference
 from autograder.checks import CheckContext, catalogue
 from autograder.checks.network import Net, count_problem
 from autograder.compare import GRAPH_RTOL, close
-from autograder.demo import EXAMPLES_DIR, discover, materialize
+from autograder.demo import discover, materialize
 from autograder.grading import GradeOptions, grade
 from autograder.loader import load_submission
 from autograder.model import GradeReport, Outcome, Verdict
@@ -234,7 +234,8 @@ def test_a_zero_grad_that_misses_layers_says_which(tmp_path: Path, run_checks) -
 
 def test_an_engine_bug_is_named_first(tmp_path: Path, run_checks) -> None:
     """`=` for `+=` in the engine: the network's gradients fail, and the feedback says why."""
-    engine = EXAMPLES_DIR / "eq_not_pluseq" / "micrograd" / "engine.py"
+    example = next(e for e in discover() if e.name == "eq_not_pluseq")
+    engine = materialize(example, tmp_path / "examples") / "micrograd" / "engine.py"
     verdicts = run_checks(_submission(tmp_path, [], engine=engine),
                           ["engine.add.backward", "engine.mul.backward", "nn.mlp.forward",
                            "nn.mlp.backward"])

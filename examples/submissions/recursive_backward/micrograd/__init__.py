@@ -1,5 +1,0 @@
-"""micrograd: a scalar autodiff engine."""
-
-from .engine import Value
-
-__all__ = ["Value"]
