@@ -8,7 +8,6 @@ it was running, and a grader bug is reported as an internal error, never as the 
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 import time
 import traceback
@@ -31,7 +30,7 @@ from autograder.manifest import (
 from autograder.model import CheckResult, GradeReport, Outcome, Verdict
 from autograder.oracle import load_oracle
 from autograder.policy import FORBIDDEN_IMPORTS, PolicyViolation, describe, scan_submission
-from autograder.sandbox import IsolationInfo, Limits, detect_isolation
+from autograder.sandbox import IsolationInfo, Limits, detect_isolation, remove_tree
 from autograder.session import SessionConfig, WorkerDied, WorkerSession
 
 OUTPUT_IN_FEEDBACK = 1500  # characters of captured student output shown with a failed check
@@ -310,7 +309,7 @@ def grade(submission: Path, options: GradeOptions) -> GradeReport:
                 "The grader failed before this check could run. This is not a problem with "
                 "your code; please report it to your instructor."))
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        remove_tree(workdir)  # a worker may have nested folders in the stage past rmtree's reach
     report.results = score(planned, annotate_root_causes(verdicts), durations)
     report.execution_time = round(time.monotonic() - started, 3)
     return report

@@ -42,6 +42,7 @@ from autograder.sandbox import (
     IsolationInfo,
     Limits,
     WorkerProcess,
+    remove_tree,
     spawn_worker,
 )
 
@@ -178,7 +179,7 @@ class WorkerSession:
             self._drain_output(0)
             os.close(self.out_r)
             self.out_r = None
-        shutil.rmtree(worker.tmp, ignore_errors=True)
+        remove_tree(worker.tmp)
 
     def _tamper(self, reason: str) -> None:
         if self.tampered is None:
@@ -308,3 +309,4 @@ def _unread(fd: int) -> bool:
         return bool(os.read(fd, 1))
     except BlockingIOError:
         return False
+

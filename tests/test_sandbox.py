@@ -81,6 +81,13 @@ def _uid_interpreter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
 PROBE = r'''
 import json, os, resource, socket, stat, sys, tempfile
 
+def _can_signal(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
 def _probe():
     limits = {name: resource.getrlimit(getattr(resource, name)) for name in
               ("RLIMIT_CPU", "RLIMIT_AS", "RLIMIT_FSIZE", "RLIMIT_NPROC", "RLIMIT_NOFILE",
@@ -111,7 +118,8 @@ def _probe():
         "groups": os.getgroups(), "ppid": os.getppid(), "network": network, "numpy": numpy,
         "repo_visible": os.path.exists("@REPO@"), "tmp_writable": writable(tempfile.gettempdir()),
         "submission_writable": writable(os.path.dirname(os.path.abspath(__file__))),
-        "root_writable": writable("/"),
+        "root_writable": writable("/"), "repo_writable": writable("@REPO@"),
+        "can_signal_parent": _can_signal(os.getppid()),
         "pids": len([p for p in os.listdir("/proc") if p.isdigit()]),
     }
 
@@ -209,7 +217,8 @@ def test_namespace_view_is_read_only_and_minimal() -> None:
     pairs = list(zip(argv, argv[1:], strict=False))
     assert ("--ro-bind", "/stage") in pairs and ("--ro-bind", str(sandbox.HARNESS)) in pairs
     assert "--unshare-all" in argv and "--die-with-parent" in argv and "--clearenv" in argv
-    assert argv[-argv[::-1].index("/") - 2] == "--remount-ro"  # the root is made read-only
+    assert ("--remount-ro", "/") in pairs and ("--remount-ro", "/dev") in pairs
+    assert ("--size", str(8 * 1024 * 1024)) in pairs or ("--bind", "/host-tmp") in pairs
     assert str(REPO) not in " ".join(argv).replace(str(sandbox.HARNESS), "")
     for site in sandbox._package_dirs(os.path.realpath(sys.base_prefix)):
         assert ("--tmpfs", site) in pairs
@@ -268,6 +277,18 @@ def test_namespace_worker_sees_no_grader_no_network_and_no_writable_tree(tmp_pat
     assert seen["tmp_writable"] and not seen["submission_writable"] and not seen["root_writable"]
     assert seen["uid"] == seen["gid"] == sandbox.NOBODY and seen["uid"] != os.getuid()
     assert seen["ppid"] == 1 and seen["pids"] <= 3  # its own pid namespace
+    assert not seen["repo_writable"]
+
+
+@pytest.mark.skipif("uid" not in AVAILABLE, reason="the uid level needs root and an "
+                    "interpreter other users can read")
+@pytest.mark.parametrize("level", ["uid"])
+def test_uid_worker_cannot_signal_the_grader_or_write_its_files(tmp_path: Path,
+                                                                 level: str) -> None:
+    seen = _probe(tmp_path, level)
+    assert seen["uid"] == seen["gid"] != 0 and seen["groups"] == []
+    assert not seen["can_signal_parent"] and not seen["repo_writable"]
+    assert seen["tmp_writable"] and not seen["submission_writable"]
 
 
 # ---- limits at work -----------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from pathlib import Path
 from autograder.grading import GradeOptions, grade
 from autograder.model import GradeReport
 from autograder.reporters import write_gradescope
+from autograder.sandbox import remove_tree
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -364,15 +365,4 @@ def run_case(case: Case, level: str) -> Run:
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)
-        _make_removable(base)
-        shutil.rmtree(base, ignore_errors=True)
-
-
-def _make_removable(base: Path) -> None:
-    """A case may have chmod-ed its folders; give them back before removing them."""
-    for path in [base, *base.rglob("*")]:
-        try:
-            if path.is_dir() and not path.is_symlink():
-                path.chmod(0o755)
-        except OSError:
-            continue
+        remove_tree(base)  # whatever a case left there: folders of mode 000, deep nesting
