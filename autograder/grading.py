@@ -30,7 +30,7 @@ from autograder.manifest import (
 from autograder.model import CheckResult, GradeReport, Outcome, Verdict
 from autograder.oracle import load_oracle
 from autograder.policy import FORBIDDEN_IMPORTS, PolicyViolation, describe, scan_submission
-from autograder.sandbox import IsolationInfo, Limits, detect_isolation, remove_tree
+from autograder.sandbox import Limits, detect_isolation, remove_tree
 from autograder.session import SessionConfig, WorkerDied, WorkerSession
 
 OUTPUT_IN_FEEDBACK = 1500  # characters of captured student output shown with a failed check
@@ -137,14 +137,14 @@ def _load_failure(check_id: str, init_error: str) -> Verdict:
                    init_error + "\nEvery check that needs this file fails until it imports cleanly.")
 
 
-def _run_group(group: list[Planned], staged: StagedSubmission, isolation: IsolationInfo,
+def _run_group(group: list[Planned], session: WorkerSession, staged: StagedSubmission,
                oracle: object, seed: int, verdicts: dict[str, Verdict],
                durations: dict[str, float], progress: object, done: list[int],
                total: int, load_failures: dict[bool, str] | None = None) -> None:
     assignment = group[0].assignment
-    config = _session_config(assignment, group)
+    config = session.config
     known = {} if load_failures is None else load_failures
-    with WorkerSession(staged, isolation, config) as session:
+    with session:
         # A submission that did not import will not import for the next group either; asking
         # again would cost a start timeout per group when its import hangs.
         init_problem = known.get(config.want_nn) or _start(session, staged)
@@ -291,9 +291,19 @@ def grade(submission: Path, options: GradeOptions) -> GradeReport:
         if violations:
             report.messages.extend(describe(v) for v in violations)
         done = [0]
-        for group in _groups(planned):
-            _run_group(group, staged, isolation, oracle, seed, verdicts, durations,
-                       options.progress, done, len(planned), load_failures)
+        groups = _groups(planned)
+        # A fresh worker per group; the next one starts while this group's checks run.
+        sessions = [WorkerSession(staged, isolation, _session_config(g[0].assignment, g))
+                    for g in groups]
+        try:
+            for index, (group, session) in enumerate(zip(groups, sessions, strict=True)):
+                if index + 1 < len(sessions) and not load_failures:
+                    sessions[index + 1].prestart()
+                _run_group(group, session, staged, oracle, seed, verdicts, durations,
+                           options.progress, done, len(planned), load_failures)
+        finally:
+            for session in sessions:
+                session.close()
     except SubmissionError as exc:
         report.messages.append(str(exc))
         for item in planned:

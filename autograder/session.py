@@ -98,6 +98,7 @@ class WorkerSession:
         self.load_events: tuple[str, ...] = ()  # events while the current worker imported the code
         self.tampered: str | None = None  # why the reply channel cannot be trusted, if it cannot
         self.init_reply: Reply | None = None
+        self._pending_init: tuple[int, bytes] | None = None  # launched, reply not yet read
         self.next_id = 0
         self.starts = 0
 
@@ -114,8 +115,12 @@ class WorkerSession:
         root = SANDBOX_ROOT if namespace else str(self.staged.root)
         return {"root": root, "engine": self.staged.engine_module, "nn": self.staged.nn_module}
 
-    def start(self) -> Reply:
-        """Start a worker and import the submission. The init reply says what loaded."""
+    def launch(self) -> None:
+        """Spawn a worker and send it the init request without waiting for the reply.
+
+        The worker's interpreter starts and imports the submission while the grader does other
+        work (the previous group's checks); `start()` then only collects the reply.
+        """
         self._stop_worker()
         tmp = Path(tempfile.mkdtemp(prefix="mgrade-worker-"))
         os.chmod(tmp, 0o700)
@@ -134,8 +139,24 @@ class WorkerSession:
         self.starts += 1
         request = {"kind": "init", "layout": self.layout(), "want_nn": self.config.want_nn,
                    "watch_imports": list(self.config.watch_imports)}
+        self._pending_init = self._send(request)
+
+    def prestart(self) -> None:
+        """`launch()` ahead of time; a failure to launch is reported later, by `start()`."""
+        try:
+            self.launch()
+        except Exception:  # noqa: BLE001 - start() launches again and reports what goes wrong
+            self._stop_worker()
+
+    def start(self) -> Reply:
+        """Start a worker (unless launched already) and import the submission."""
+        if self._pending_init is None:
+            self.launch()
+        assert self._pending_init is not None
+        request_id, pending = self._pending_init
+        self._pending_init = None
         before = len(self.events)
-        self.init_reply = self._call(request, None, self.config.start_timeout_s)
+        self.init_reply = self._await(request_id, pending, None, self.config.start_timeout_s)
         self.load_events = tuple(self.events[before:])
         return self.init_reply
 
@@ -169,6 +190,7 @@ class WorkerSession:
     def _stop_worker(self, check_leftovers: bool = False) -> None:
         worker, self.worker = self.worker, None
         self.init_reply = None
+        self._pending_init = None
         if worker is None:
             return
         worker.kill_tree()
@@ -215,6 +237,11 @@ class WorkerSession:
 
     # ---- one request/reply -------------------------------------------------------------------
     def _call(self, request: dict[str, Any], expect_values: int | None, timeout_s: float) -> Reply:
+        request_id, pending = self._send(request)
+        return self._await(request_id, pending, expect_values, timeout_s)
+
+    def _send(self, request: dict[str, Any]) -> tuple[int, bytes]:
+        """Number the request and write what the pipe takes now; return (id, bytes still to go)."""
         assert self.worker is not None
         self.next_id += 1
         request_id = self.next_id
@@ -227,6 +254,16 @@ class WorkerSession:
             self._stop_worker()
             raise WorkerDied(Outcome.PROTOCOL, reason)
         pending = encode_frame(request)
+        try:
+            pending = pending[os.write(self.worker.request_w, pending):]
+        except (BlockingIOError, BrokenPipeError):
+            pass  # written (or found dead) by _await's loop
+        return request_id, pending
+
+    def _await(self, request_id: int, pending: bytes, expect_values: int | None,
+               timeout_s: float) -> Reply:
+        """Finish writing the request and wait for its reply, within `timeout_s` of wall clock."""
+        assert self.worker is not None
         deadline = time.monotonic() + timeout_s
         buffer = bytearray()
         need: int | None = None
