@@ -19,7 +19,8 @@ def literal(x: float | int) -> str:
 
 
 def substitute(expr: str, names: dict[str, str]) -> str:
-    """Replace whole-word names in an op expression: `a + b` -> `x0 + x1`, `a.tanh()` -> `x.tanh()`."""
+    """Replace whole-word names in an op expression: `a + b` -> `x0 + x1`, `a.tanh()` -> `x.tanh()`.
+    """
     if not names:
         return expr
     pattern = r"\b(" + "|".join(map(re.escape, names)) + r")\b"

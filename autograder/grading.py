@@ -134,7 +134,8 @@ def _groups(planned: list[Planned]) -> list[list[Planned]]:
 
 def _load_failure(check_id: str, init_error: str) -> Verdict:
     return Verdict(check_id, Outcome.LOAD_ERROR, init_error,
-                   init_error + "\nEvery check that needs this file fails until it imports cleanly.")
+                   init_error + "\nEvery check that needs this file fails until it imports "
+                   "cleanly.")
 
 
 def _run_group(group: list[Planned], session: WorkerSession, staged: StagedSubmission,
@@ -171,8 +172,9 @@ def _run_group(group: list[Planned], session: WorkerSession, staged: StagedSubmi
                 if events:
                     verdict = _runtime_policy(check.id, events, verdict)
                 if not verdict.passed and session.output:
-                    verdict = replace(verdict, feedback=verdict.feedback + "\n\nYour code printed:\n"
-                                      + session.student_output()[-OUTPUT_IN_FEEDBACK:])
+                    printed = session.student_output()[-OUTPUT_IN_FEEDBACK:]
+                    verdict = replace(verdict, feedback=f"{verdict.feedback}\n\nYour code "
+                                      f"printed:\n{printed}")
             verdicts[check.id] = verdict
             durations[check.id] = time.monotonic() - started
             done[0] += 1

@@ -1,8 +1,8 @@
-"""The grade's data model: what every stage of the pipeline hands to the next.
+"""The grade's data model: what each pipeline stage hands to the next.
 
-Checks produce `Verdict`s (what happened), scoring turns them into `CheckResult`s (what it is worth),
-and a `GradeReport` is the one object every reporter reads. Nothing here touches student objects:
-all values are plain Python data made in the grader's process.
+Checks produce `Verdict`s (what happened), scoring turns them into `CheckResult`s (what it is
+worth), and a `GradeReport` is the one object every reporter reads. Nothing here touches student
+objects: all values are plain Python data made in the grader's process.
 """
 
 from __future__ import annotations

@@ -68,13 +68,15 @@ def test_equivalent_formulas_pass(tmp_path: Path) -> None:
         return text
 
     report = grade(_submission(tmp_path, rewrite),
-                   GradeOptions(["tol"], oracle="torch", assignment_dirs=[_manifest(tmp_path / "a")]))
+                   GradeOptions(["tol"], oracle="torch",
+                                assignment_dirs=[_manifest(tmp_path / "a")]))
     assert {r.check_id: r.verdict.summary for r in report.results if not r.passed} == {}
 
 
 @pytest.mark.slow
 def test_finite_differences_fail_even_with_a_good_step(tmp_path: Path) -> None:
     report = grade(_submission(tmp_path, lambda text: text + FINITE_DIFFERENCES),
-                   GradeOptions(["tol"], oracle="torch", assignment_dirs=[_manifest(tmp_path / "a")]))
+                   GradeOptions(["tol"], oracle="torch",
+                                assignment_dirs=[_manifest(tmp_path / "a")]))
     failed = {r.check_id for r in report.results if not r.passed}
     assert failed == {"engine.tanh.backward", "engine.sigmoid.backward", "engine.exp.backward"}

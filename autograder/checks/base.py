@@ -62,7 +62,8 @@ class Failure(Exception):
 
 
 def run_property(ctx: CheckContext, check_id: str, strategy: st.SearchStrategy,
-                 body: Callable[[Any], None], explicit: tuple[Any, ...] = ()) -> tuple[int, Failure | None]:
+                 body: Callable[[Any], None],
+                 explicit: tuple[Any, ...] = ()) -> tuple[int, Failure | None]:
     """Run `body` on examples from `strategy` (explicit ones first); return (tried, failure).
 
     Deterministic: the seed comes from the grade's seed and the check id, there is no example

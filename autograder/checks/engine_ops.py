@@ -219,9 +219,9 @@ def _diagnose(ctx: CheckContext, op: Op, case: Case, name: str, got: float | str
     slope = (fp - fm) / (2 * h)
     yours = (got - preset) / case.upstream
     if close(yours, slope, FD_RTOL, 1e-6):
-        return (f"Your forward is right and your local derivative ({yours!r}) is close to the slope "
-                f"of your forward ({slope:.6g}), but not exact: use the derivative's formula, not a "
-                "numerical estimate (the grader compares to 1e-13).")
+        return (f"Your forward is right and your local derivative ({yours!r}) is close to the "
+                f"slope of your forward ({slope:.6g}), but not exact: use the derivative's "
+                "formula, not a numerical estimate (the grader compares to 1e-13).")
     return (f"Your forward is right, but your backward disagrees with the slope of your own "
             f"forward: a central difference of `{expression(op, case.inputs, case.aliased)}` in "
             f"{name} gives about {slope:.6g}, while your gradient implies a local derivative of "

@@ -102,7 +102,8 @@ class Graph:
     def snippet(self, ask: str, expected: float, got: str) -> str:
         """The graph as code a student can paste: leaves x0.., nodes n3.., then backward."""
         names = [f"x{i}" for i in range(len(self.leaves))]
-        lines = [IMPORT_LINE] + [f"{n} = Value({literal(x)})" for n, x in zip(names, self.leaves)]
+        lines = [IMPORT_LINE] + [f"{n} = Value({literal(x)})"
+                                 for n, x in zip(names, self.leaves, strict=True)]
         for i, node in enumerate(self.nodes):
             op = OPS_BY_NAME[node.op]
             text = substitute(op.expr, {"k": literal(node.k)} if op.params else {})
