@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from autograder.ir import Program
+from autograder.ir import Evaluator
 from autograder.oracle import Layers, NetworkRun, network_size
 
 
@@ -106,51 +106,22 @@ class Var:
                 pending[id(parent)] += upstream * local
 
 
-class PythonOracle:
+class PythonOracle(Evaluator):
     """Evaluate programs in pure Python float64 (the self-check oracle)."""
 
     name = "python float64 (self-check oracle; official grades use torch)"
 
-    def __init__(self) -> None:
-        self._codes: dict[str, Any] = {}
+    def leaf(self, x: float, grad: float | None) -> Var:
+        node = Var(x)
+        if grad is not None:
+            node.grad = float(grad)
+        return node
 
-    def _eval(self, expr: str, env: dict[str, Any]) -> Var:
-        code = self._codes.get(expr)
-        if code is None:
-            code = self._codes[expr] = compile(expr, f"<oracle: {expr}>", "eval")
-        return eval(code, {"__builtins__": {}}, env)  # noqa: S307 - op-table text
+    def backward(self, node: Var, seed: float) -> None:
+        node.backward(seed)
 
-    def run(self, program: Program) -> list[float]:
-        slots: list[Any] = []
-        values: list[float] = []
-        for step in program.steps:
-            kind = step[0]
-            result: Any = None
-            if kind == "value":
-                result = Var(step[1])
-                if len(step) > 2:
-                    result.grad = float(step[2])
-            elif kind == "num":
-                result = step[1]
-            elif kind == "apply":
-                result = self._eval(step[1], {n: slots[i] for n, i in step[2].items()})
-            elif kind == "chain":
-                node = slots[step[2]]
-                env = {n: slots[i] for n, i in step[4].items()}
-                for _ in range(step[3]):
-                    env["a"] = node
-                    node = self._eval(step[1], env)
-                result = node
-            elif kind == "backward":
-                slots[step[1]].backward(1.0)
-            elif kind == "local_backward":
-                slots[step[1]].backward(float(step[2]))
-            elif kind == "read":
-                values.append(float(getattr(slots[step[1]], step[2])))
-            else:
-                raise ValueError(f"the python oracle does not run step {kind!r}")
-            slots.append(result)
-        return values
+    def read(self, node: Var, attr: str) -> float:
+        return float(getattr(node, attr))
 
     # ---- the network twin (same contract as TorchOracle.network) -------------------------------
 

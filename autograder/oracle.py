@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograder.ir import Program
+from autograder.ir import Evaluator
 
 Layers = Sequence[tuple[int, int, bool]]  # (nin, nout, nonlin) of each layer, input to output
 
@@ -41,7 +41,7 @@ class OracleUnavailable(RuntimeError):
     """torch is not installed: say how to install it, or which oracle to use instead."""
 
 
-class TorchOracle:
+class TorchOracle(Evaluator):
     """Evaluate programs with torch autograd, float64, single-threaded (deterministic)."""
 
     def __init__(self) -> None:
@@ -54,63 +54,30 @@ class TorchOracle:
                 "`--oracle python` for a self-check."
             ) from exc
         torch.set_num_threads(1)
+        super().__init__()
         self.torch = torch
         self.name = f"torch {torch.__version__} float64"
-        self._codes: dict[str, Any] = {}
 
-    def _code(self, expr: str) -> Any:
-        code = self._codes.get(expr)
-        if code is None:
-            code = self._codes[expr] = compile(expr, f"<oracle: {expr}>", "eval")
-        return code
-
-    def _leaf(self, x: float) -> Any:
-        return self.torch.tensor(float(x), dtype=self.torch.float64, requires_grad=True)
-
-    def _apply(self, expr: str, env: dict[str, Any]) -> Any:
-        out = eval(self._code(expr), {"__builtins__": {}}, env)  # noqa: S307 - op-table text
-        if out.requires_grad and out.grad_fn is not None:
-            out.retain_grad()
-        return out
-
-    def run(self, program: Program) -> list[float]:
+    def leaf(self, x: float, grad: float | None) -> Any:
         torch = self.torch
-        slots: list[Any] = []
-        values: list[float] = []
-        for step in program.steps:
-            kind = step[0]
-            result: Any = None
-            if kind == "value":
-                result = self._leaf(step[1])
-                if len(step) > 2:
-                    result.grad = torch.tensor(float(step[2]), dtype=torch.float64)
-            elif kind == "num":
-                result = step[1]
-            elif kind == "apply":
-                result = self._apply(step[1], {n: slots[i] for n, i in step[2].items()})
-            elif kind == "chain":
-                node = slots[step[2]]
-                env = {n: slots[i] for n, i in step[4].items()}
-                for _ in range(step[3]):
-                    env["a"] = node
-                    node = eval(self._code(step[1]), {"__builtins__": {}}, env)  # noqa: S307
-                node.retain_grad()
-                result = node
-            elif kind == "backward":
-                slots[step[1]].backward(retain_graph=True)
-            elif kind == "local_backward":
-                seed = torch.tensor(float(step[2]), dtype=torch.float64)
-                slots[step[1]].backward(gradient=seed, retain_graph=True)
-            elif kind == "read":
-                node = slots[step[1]]
-                if step[2] == "data":
-                    values.append(float(node.detach().item()))
-                else:
-                    values.append(float(node.grad.item()) if node.grad is not None else 0.0)
-            else:
-                raise ValueError(f"the torch oracle does not run step {kind!r}")
-            slots.append(result)
-        return values
+        node = torch.tensor(float(x), dtype=torch.float64, requires_grad=True)
+        if grad is not None:
+            node.grad = torch.tensor(float(grad), dtype=torch.float64)
+        return node
+
+    def track(self, node: Any) -> Any:
+        if node.requires_grad and node.grad_fn is not None:
+            node.retain_grad()  # micrograd keeps every node's grad; torch only a leaf's
+        return node
+
+    def backward(self, node: Any, seed: float) -> None:
+        node.backward(gradient=self.torch.tensor(seed, dtype=self.torch.float64),
+                      retain_graph=True)
+
+    def read(self, node: Any, attr: str) -> float:
+        if attr == "data":
+            return float(node.detach().item())
+        return float(node.grad.item()) if node.grad is not None else 0.0
 
     # ---- the torch twin of a micrograd network -------------------------------------------------
 
