@@ -133,11 +133,14 @@ def backward_check(op: Op) -> CheckDef:
             reply = ctx.session.run(program.steps, program.reads)
             if not reply.ok:
                 assert reply.error is not None
-                doing = "" if reply.error.step == out else "the backward pass of "
+                expr = expression(op, case.inputs, case.aliased)
+                if reply.error.step == out:  # the forward itself raised
+                    doing = f"`{expr if case.aliased else call_example(op, case.inputs)}`"
+                else:
+                    doing = f"the backward pass of `{expr}`"
                 snippet = backward_snippet(op, case.inputs, case.grads, case.upstream,
                                            case.aliased, "a", 0.0, "").rsplit("\n", 1)[0]
-                raise failure_from_error(
-                    reply, f"{doing}`{expression(op, case.inputs, case.aliased)}`", snippet)
+                raise failure_from_error(reply, doing, snippet)
             expected = ctx.oracle.run(program)
             for name, got, want in zip(names, reply.values, expected, strict=True):
                 scale = abs(case.grads.get(name, 0.0)) + abs(case.upstream)

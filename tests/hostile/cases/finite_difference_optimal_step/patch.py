@@ -1,6 +1,6 @@
 # The same with the step that minimises a central difference's error (h = 1e-5 max(1, |x|)).
-# exp and log still fail; tanh and sigmoid, whose derivatives are small next to the upstream
-# gradient the tolerance is scaled by, can come within the tolerance (docs/SECURITY.md).
+# Its error, about 1e-11 of the gradient's scale, is still a hundred times the backward tolerance
+# (autograder/compare.py), so every op fails.
 def _numerical(name, fn):
     original = getattr(Value, name)
 
