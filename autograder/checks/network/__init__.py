@@ -1,0 +1,88 @@
+"""`nn.*`: the student's `Neuron`, `Layer` and `MLP` against a PyTorch twin of the same network.
+
+Every check sets the network's parameters through the student's own `parameters()` (micrograd's
+order: layer by layer, neuron by neuron, each neuron's weights then its bias) to values hypothesis
+draws, runs it in the worker, and compares outputs, losses and every parameter's gradient with
+`TorchOracle.network`, which computes the same network with matrices. Losses are built in the
+worker from `+`, `*` and `relu()` only, so a broken reflected op (`1 - x`) costs its own engine
+check and not these.
+
+Drawn numbers are multiples of 1/8 (1/32 for positive draws), so sums and products in the worker
+and in torch are exact: a ReLU never sits on a rounding error, and a mismatch is a real bug.
+
+What each check does, the training budget and the worker's network steps: docs/CHECKS_NN.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from autograder.checks.base import CheckContext, CheckDef
+from autograder.checks.network.backward import mlp_backward, sgd_step, zero_grad
+from autograder.checks.network.common import (
+    BACKWARD_NEEDS,
+    FORWARD_NEEDS,
+    GROUP,
+    TRAIN_DEFAULTS,
+    Net,
+    count_problem,
+)
+from autograder.checks.network.forward import layer_forward, mlp_forward, neuron_forward
+from autograder.checks.network.parameters import mlp_parameters, neuron_parameters
+from autograder.checks.network.training import train_moons
+from autograder.model import Verdict
+
+__all__ = ["Net", "TRAIN_DEFAULTS", "count_problem", "network_checks", "with_root_cause"]
+
+
+# ---- the catalogue entries -----------------------------------------------------------------------
+
+
+def with_root_cause(run: Callable[[CheckContext], Verdict], needs: tuple[str, ...],
+                    check_id: str) -> Callable[[CheckContext], Verdict]:
+    """Start a failure's feedback with "Fix `engine.mul.backward` first" when an engine check
+    this one relies on failed in the same grade: a network is only as right as its engine.
+
+    (Failed `nn.*` needs are named by the pipeline's root-cause notes.)
+    """
+
+    def wrapped(ctx: CheckContext) -> Verdict:
+        verdict = run(ctx)
+        failing = [n for n in needs if n.startswith("engine.") and ctx.passed(n) is False]
+        if verdict.passed or not failing:
+            return verdict
+        names = " and ".join(f"`{n}`" for n in failing) if len(failing) < 3 else \
+            ", ".join(f"`{n}`" for n in failing[:-1]) + f" and `{failing[-1]}`"
+        lead = (f"Fix {names} first: this network check relies on "
+                f"{'it' if len(failing) == 1 else 'them'}, and "
+                f"{'it' if len(failing) == 1 else 'they'} failed in this grade.")
+        return replace(verdict, feedback=lead + "\n\n" + (verdict.feedback or verdict.summary))
+
+    return wrapped
+
+
+def network_checks() -> list[CheckDef]:
+    entries: list[tuple[str, str, Callable[[CheckContext], Verdict], tuple[str, ...]]] = [
+        ("nn.neuron.parameters", "Neuron.parameters(): its weights then its bias",
+         neuron_parameters, BACKWARD_NEEDS),
+        ("nn.neuron.forward", "Neuron: forward pass relu(w·x + b) (or linear)",
+         neuron_forward, FORWARD_NEEDS + ("nn.neuron.parameters",)),
+        ("nn.layer.forward", "Layer: forward pass, a Value for one neuron, a list otherwise",
+         layer_forward, FORWARD_NEEDS + ("nn.neuron.parameters", "nn.neuron.forward")),
+        ("nn.mlp.parameters", "MLP.parameters(): every weight and bias, in micrograd's order",
+         mlp_parameters, BACKWARD_NEEDS + ("nn.neuron.parameters",)),
+        ("nn.mlp.forward", "MLP: forward pass (ReLU hidden layers, linear output layer)",
+         mlp_forward, FORWARD_NEEDS + ("nn.layer.forward", "nn.mlp.parameters")),
+        ("nn.mlp.backward", "MLP: every parameter's gradient for hinge and MSE losses",
+         mlp_backward, BACKWARD_NEEDS + ("nn.mlp.forward", "nn.mlp.parameters")),
+        ("nn.zero_grad", "zero_grad() resets every parameter's gradient", zero_grad,
+         BACKWARD_NEEDS),
+        ("nn.sgd_step", "one SGD step matches torch.optim.SGD", sgd_step,
+         BACKWARD_NEEDS + ("nn.mlp.backward",)),
+        ("nn.train.moons", "training on the two moons reaches 95% accuracy", train_moons,
+         BACKWARD_NEEDS + ("nn.mlp.backward", "nn.zero_grad", "nn.sgd_step")),
+    ]
+    return [CheckDef(cid, title, GROUP, with_root_cause(run, needs, cid), needs, wants_nn=True,
+                     params=tuple(TRAIN_DEFAULTS) if cid == "nn.train.moons" else ())
+            for cid, title, run, needs in entries]
