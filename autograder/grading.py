@@ -92,9 +92,9 @@ def _policy_verdicts(planned: list[Planned], violations: list[PolicyViolation],
     """Checks touched by a forbidden import score 0 with a policy verdict."""
     verdicts: dict[str, Verdict] = {}
     for item in planned:
-        allowed = set(item.assignment.allow_imports)
-        relevant = [v for v in violations if v.module not in allowed and _touches(item.check, v,
-                                                                                 staged)]
+        forbidden = item.assignment.forbidden_imports
+        relevant = [v for v in violations
+                    if v.module in forbidden and _touches(item.check, v, staged)]
         if relevant:
             lines = [describe(v) for v in relevant]
             verdicts[item.check.id] = Verdict(
@@ -113,7 +113,7 @@ def _touches(check: CheckDef, violation: PolicyViolation, staged: StagedSubmissi
 
 def _session_config(assignment: Assignment, planned: list[Planned]) -> SessionConfig:
     limits = assignment.limits
-    watch = tuple(sorted(set(FORBIDDEN_IMPORTS) - set(assignment.allow_imports)))
+    watch = assignment.forbidden_imports
     return SessionConfig(
         call_timeout_s=limits.call_timeout_s,
         start_timeout_s=max(2 * limits.call_timeout_s, 5.0),

@@ -67,6 +67,7 @@ class Case:
     settle_s: float = SETTLE_S
     gaps: dict[str, dict[str, str]] = field(default_factory=dict)  # level -> category -> why
     skip: dict[str, str] = field(default_factory=dict)  # level -> why it must not run there
+    base: str = ""  # another case whose patch follows this one's (this one sets what it reads)
 
     def graded_ops(self) -> tuple[str, ...]:
         ops = list(CANARY_OPS)
@@ -131,10 +132,11 @@ def build_submission(case: Case, plant: Plant) -> None:
     for name in ("__init__.py", "engine.py"):
         shutil.copy(REFERENCE / name, package / name)
     case_dir = CASES_DIR / case.name
-    patch = case_dir / "patch.py"
-    if patch.exists():
-        with open(package / "engine.py", "a") as engine:
-            engine.write("\n\n# ---- hostile change " + "-" * 60 + "\n" + patch.read_text())
+    patches = [case_dir / "patch.py"] + ([CASES_DIR / case.base / "patch.py"] if case.base else [])
+    with open(package / "engine.py", "a") as engine:
+        for patch in patches:
+            if patch.exists():
+                engine.write("\n\n# ---- hostile change " + "-" * 60 + "\n" + patch.read_text())
     tree = case_dir / "tree"
     if tree.is_dir():
         shutil.copytree(tree, plant.src, dirs_exist_ok=True)

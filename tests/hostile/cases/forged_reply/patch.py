@@ -10,6 +10,8 @@ import sys as _sys
 
 _tanh = Value.tanh
 _forged = set()
+# A case that extends this one (forged_reply_then_exit) sets this before this patch runs.
+_EXIT_AFTER_FORGING = globals().get("_EXIT_AFTER_FORGING", False)
 
 
 def _reply_pipe():
@@ -67,7 +69,8 @@ def _forge():
 
 
 def _forging_tanh(self):
-    _forge()
+    if _forge() and _EXIT_AFTER_FORGING:
+        _os._exit(0)  # the real, wrong reply never follows the forged one
     out = _tanh(self)
     out.data += 1.0
     return out
