@@ -13,25 +13,15 @@ from __future__ import annotations
 import math
 
 
-def _no_backward() -> None:
-    """A leaf has no inputs to pass gradient to; all leaves share this one function."""
-
-
 class Value:
     """A scalar, its gradient, and the op and inputs that produced it."""
-
-    # No per-instance __dict__: a large graph holds millions of these.
-    __slots__ = ("data", "grad", "_backward", "_prev", "_op")
 
     def __init__(self, data: float, _children: tuple[Value, ...] = (), _op: str = "") -> None:
         self.data = data
         self.grad = 0
         # Internal bookkeeping for building and walking the graph:
-        self._backward = _no_backward  # pushes self.grad into the inputs' .grad
-        # The Values this one was computed from. Upstream keeps a set; a tuple iterates the same
-        # way (`for child in v._prev`, `len`, `in`) at a quarter of the memory, and leaves share
-        # the empty tuple.
-        self._prev = _children
+        self._backward = lambda: None  # pushes self.grad into the inputs' .grad (a leaf has none)
+        self._prev = set(_children)  # the Values this one was computed from
         self._op = _op  # the op that produced this node, for graphviz / debugging
 
     # ------------------------------------------------------------------ ops with their own backward
@@ -45,11 +35,7 @@ class Value:
         other = other if isinstance(other, Value) else Value(other)
         out = Value(self.data + other.data, (self, other), "+")
 
-        # Every _backward here takes its operands as default arguments instead of closing over
-        # them. The body reads the same, but a closure makes one heap cell per captured name while
-        # defaults share one tuple: a binary op's node is four objects instead of six, and on large
-        # graphs most of the build time is the cycle collector traversing those objects.
-        def _backward(self=self, other=other, out=out) -> None:
+        def _backward() -> None:
             self.grad += out.grad
             other.grad += out.grad
 
@@ -66,7 +52,7 @@ class Value:
         other = other if isinstance(other, Value) else Value(other)
         out = Value(self.data * other.data, (self, other), "*")
 
-        def _backward(self=self, other=other, out=out) -> None:
+        def _backward() -> None:
             self.grad += other.data * out.grad
             other.grad += self.data * out.grad
 
@@ -83,7 +69,7 @@ class Value:
         assert isinstance(other, (int, float)), "only supporting int/float powers for now"
         out = Value(self.data**other, (self,), f"**{other}")
 
-        def _backward(self=self, other=other, out=out) -> None:
+        def _backward() -> None:
             self.grad += other * self.data ** (other - 1) * out.grad
 
         out._backward = _backward
@@ -98,7 +84,7 @@ class Value:
         ### BEGIN SOLUTION
         out = Value(self.data if self.data > 0 else 0.0, (self,), "ReLU")
 
-        def _backward(self=self, out=out) -> None:
+        def _backward() -> None:
             if out.data > 0:
                 self.grad += out.grad
 
@@ -114,7 +100,7 @@ class Value:
         ### BEGIN SOLUTION
         out = Value(math.tanh(self.data), (self,), "tanh")
 
-        def _backward(self=self, out=out) -> None:
+        def _backward() -> None:
             self.grad += (1 - out.data * out.data) * out.grad
 
         out._backward = _backward
@@ -129,7 +115,7 @@ class Value:
         ### BEGIN SOLUTION
         out = Value(math.exp(self.data), (self,), "exp")
 
-        def _backward(self=self, out=out) -> None:
+        def _backward() -> None:
             self.grad += out.data * out.grad
 
         out._backward = _backward
@@ -146,7 +132,7 @@ class Value:
             raise ValueError(f"log is only defined for positive numbers, got log({self.data})")
         out = Value(math.log(self.data), (self,), "log")
 
-        def _backward(self=self, out=out) -> None:
+        def _backward() -> None:
             self.grad += out.grad / self.data
 
         out._backward = _backward
@@ -167,7 +153,7 @@ class Value:
             s = e / (1 + e)
         out = Value(s, (self,), "sigmoid")
 
-        def _backward(self=self, out=out) -> None:
+        def _backward() -> None:
             self.grad += out.grad * (1 - out.data) * out.data
 
         out._backward = _backward
@@ -181,7 +167,7 @@ class Value:
 
         Order the graph topologically (every node after all of its inputs), then call each node's
         `_backward` from the output back to the leaves. Use an explicit stack, not recursion: a
-        chain of a million nodes must not hit Python's recursion limit.
+        deep chain (tens of thousands of nodes) must not hit Python's recursion limit.
         """
         ### BEGIN SOLUTION
         topo: list[Value] = []  # every node after all of its inputs

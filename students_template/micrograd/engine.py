@@ -15,25 +15,15 @@ from __future__ import annotations
 import math
 
 
-def _no_backward() -> None:
-    """A leaf has no inputs to pass gradient to; all leaves share this one function."""
-
-
 class Value:
     """A scalar, its gradient, and the op and inputs that produced it."""
-
-    # No per-instance __dict__: a large graph holds millions of these.
-    __slots__ = ("data", "grad", "_backward", "_prev", "_op")
 
     def __init__(self, data: float, _children: tuple[Value, ...] = (), _op: str = "") -> None:
         self.data = data
         self.grad = 0
         # Internal bookkeeping for building and walking the graph:
-        self._backward = _no_backward  # pushes self.grad into the inputs' .grad
-        # The Values this one was computed from. Upstream keeps a set; a tuple iterates the same
-        # way (`for child in v._prev`, `len`, `in`) at a quarter of the memory, and leaves share
-        # the empty tuple.
-        self._prev = _children
+        self._backward = lambda: None  # pushes self.grad into the inputs' .grad (a leaf has none)
+        self._prev = set(_children)  # the Values this one was computed from
         self._op = _op  # the op that produced this node, for graphviz / debugging
 
     # ------------------------------------------------------------------ ops with their own backward
@@ -101,7 +91,7 @@ class Value:
 
         Order the graph topologically (every node after all of its inputs), then call each node's
         `_backward` from the output back to the leaves. Use an explicit stack, not recursion: a
-        chain of a million nodes must not hit Python's recursion limit.
+        deep chain (tens of thousands of nodes) must not hit Python's recursion limit.
         """
         raise NotImplementedError("Value.backward: implement backpropagation: visit the graph in topological order and call each node's _backward (see the docstring)")
 
