@@ -1,10 +1,11 @@
 """Reference engine vs PyPI micrograd 0.1.0: build + backward time, and memory per graph node.
 
 A third engine, `benchmarks/tuned_engine.py` (the reference with performance tricks students never
-read), shows what tuning buys. All engines build the same ~100k-node graph from ops they both support (add, mul, pow, relu,
-and the neg/sub built from them) and run backward() on it. The graph is wide rather than deep (its
-longest path stays under 500 nodes) because upstream's recursive topological sort raises
-RecursionError on deep graphs; neither engine gets a raised recursion limit.
+read), shows what tuning buys. All engines build the same ~100k-node graph from ops they all
+support (add, mul, pow, relu, and the neg/sub built from them) and run backward() on it. The
+graph is wide rather than deep (its longest path stays under 500 nodes) because upstream's
+recursive topological sort raises RecursionError on deep graphs; no engine gets a raised
+recursion limit.
 
     .venv/bin/python benchmarks/engine.py [--width 140] [--layers 60] [--repeats 5]
 
