@@ -8,6 +8,7 @@ it was running, and a grader bug is reported as an internal error, never as the 
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import time
 import traceback
@@ -29,7 +30,14 @@ from autograder.manifest import (
 )
 from autograder.model import CheckResult, GradeReport, Outcome, Verdict
 from autograder.oracle import load_oracle
-from autograder.policy import FORBIDDEN_IMPORTS, PolicyViolation, describe, scan_submission
+from autograder.ops import OPS_BY_NAME
+from autograder.policy import (
+    FORBIDDEN_IMPORTS,
+    PolicyViolation,
+    describe,
+    describe_use,
+    scan_submission,
+)
 from autograder.sandbox import Limits, detect_isolation, remove_tree
 from autograder.session import SessionConfig, WorkerDied, WorkerSession
 
@@ -89,14 +97,20 @@ def plan(assignments: list[Assignment]) -> list[Planned]:
 
 def _policy_verdicts(planned: list[Planned], violations: list[PolicyViolation],
                      staged: StagedSubmission) -> dict[str, Verdict]:
-    """Checks touched by a forbidden import score 0 with a policy verdict."""
+    """Checks whose code needs a forbidden import score 0 with a policy verdict.
+
+    An import nothing uses costs nothing (the report asks the student to remove it), unless the
+    assignment sets `policy.strict_imports`, where any forbidden import in a file costs every
+    check that runs that file.
+    """
     verdicts: dict[str, Verdict] = {}
     for item in planned:
         forbidden = item.assignment.forbidden_imports
+        strict = item.assignment.strict_imports
         relevant = [v for v in violations
-                    if v.module in forbidden and _touches(item.check, v, staged)]
+                    if v.module in forbidden and _touches(item.check, v, staged, strict)]
         if relevant:
-            lines = [describe(v) for v in relevant]
+            lines = [describe_use(v) if v.used else describe(v) for v in relevant]
             verdicts[item.check.id] = Verdict(
                 item.check.id, Outcome.POLICY, lines[0],
                 "Policy violation: " + "; ".join(lines) + ". This assignment asks you to build "
@@ -104,21 +118,45 @@ def _policy_verdicts(planned: list[Planned], violations: list[PolicyViolation],
     return verdicts
 
 
-def _touches(check: CheckDef, violation: PolicyViolation, staged: StagedSubmission) -> bool:
+def _touches(check: CheckDef, violation: PolicyViolation, staged: StagedSubmission,
+             strict: bool) -> bool:
+    """Whether `check` runs code that needs the forbidden import `violation` found."""
     engine_file = staged.engine_module.replace(".", "/") + ".py"
-    if violation.file == engine_file or not staged.nn_module:
-        return True  # the engine is used by every check
-    return check.wants_nn or check.id.startswith("nn.")
+    in_engine = violation.file == engine_file or not staged.nn_module
+    if strict or not in_engine:  # strict, or nn.py / a helper module: the file as a whole
+        if not strict and not violation.used:
+            return False
+        return True if in_engine else check.wants_nn or check.id.startswith("nn.")
+    if not violation.used:
+        return False
+    if violation.at_import_time or "Value.__init__" in violation.used_in:
+        return True  # every check makes Values
+    return bool(set(_code_run_by(check)) & set(violation.used_in))
 
 
-def _session_config(assignment: Assignment, planned: list[Planned]) -> SessionConfig:
+def _code_run_by(check: CheckDef) -> tuple[str, ...]:
+    """The engine methods a check calls directly: its op's method, or backward()."""
+    parts = check.id.split(".")
+    if len(parts) == 3 and parts[0] == "engine" and parts[1] in OPS_BY_NAME:
+        return (f"Value.{OPS_BY_NAME[parts[1]].method}",)
+    if check.id.startswith("engine.backward."):
+        return ("Value.backward",)
+    return ()
+
+
+def _session_config(assignment: Assignment, planned: list[Planned],
+                    seen: frozenset[str] = frozenset()) -> SessionConfig:
+    """`seen`: forbidden modules the static scan found and attributed to the code that uses them;
+    their import at load time is not charged to every check again."""
     limits = assignment.limits
-    watch = assignment.forbidden_imports
+    watch = tuple(name for name in assignment.forbidden_imports if name not in seen)
     return SessionConfig(
         call_timeout_s=limits.call_timeout_s,
         start_timeout_s=max(2 * limits.call_timeout_s, 5.0),
         output_cap_bytes=limits.output_cap_kb * 1024,
         watch_imports=watch,
+        stand_ins=tuple(name for name in assignment.forbidden_imports
+                        if name not in sys.stdlib_module_names),
         want_nn=any(p.check.wants_nn for p in planned),
         limits=Limits(memory_mb=limits.memory_mb,
                       cpu_s=int(max(60, limits.call_timeout_s * 30))),
@@ -291,11 +329,12 @@ def grade(submission: Path, options: GradeOptions) -> GradeReport:
         violations = scan_submission(staged, FORBIDDEN_IMPORTS)
         verdicts.update(_policy_verdicts(planned, violations, staged))
         if violations:
-            report.messages.extend(describe(v) for v in violations)
+            report.messages.extend(describe_use(v) for v in violations)
         done = [0]
         groups = _groups(planned)
         # A fresh worker per group; the next one starts while this group's checks run.
-        sessions = [WorkerSession(staged, isolation, _session_config(g[0].assignment, g))
+        seen = frozenset(v.module for v in violations)
+        sessions = [WorkerSession(staged, isolation, _session_config(g[0].assignment, g, seen))
                     for g in groups]
         try:
             for index, (group, session) in enumerate(zip(groups, sessions, strict=True)):

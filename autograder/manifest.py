@@ -35,7 +35,7 @@ LIMIT_RANGES: dict[str, tuple[float, float, float]] = {
 
 _SECTIONS = ("assignment", "limits", "policy", "checks")
 _ASSIGNMENT_KEYS = ("id", "title", "seed")
-_POLICY_KEYS = ("allow_imports",)
+_POLICY_KEYS = ("allow_imports", "strict_imports")
 _CHECK_KEYS = ("points", "visibility", "title", "tags", "params")
 _CHECK_ID = re.compile(r"^[a-z0-9_]+(?:[.-][a-z0-9_]+)*$")
 _ASSIGNMENT_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
@@ -79,6 +79,9 @@ class Assignment:
     allow_imports: tuple[str, ...]
     checks: tuple[CheckSpec, ...]
     path: Path
+    # False: a forbidden import costs only the checks whose code uses it (an unused one costs
+    # nothing). True: any forbidden import in a file costs every check that runs the file.
+    strict_imports: bool = False
 
     @property
     def max_score(self) -> float:
@@ -191,8 +194,11 @@ class _Parser:
         policy = self.table(data, "policy")
         self.no_unknown_keys("policy", policy, _POLICY_KEYS)
         allow = self.allow_imports(policy)
+        strict = policy.get("strict_imports", False)
+        if not isinstance(strict, bool):
+            raise self.fail("policy.strict_imports", f"must be true or false, got {_show(strict)}")
         checks = self.checks(self.table(data, "checks", required=True), known_checks)
-        return Assignment(assignment_id, title, seed, limits, allow, checks, file)
+        return Assignment(assignment_id, title, seed, limits, allow, checks, file, strict)
 
     # -- sections --
 

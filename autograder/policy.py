@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from autograder.loader import StagedSubmission
+from autograder.policy_usage import MODULE_LEVEL, users_of
 
 # Libraries that would compute values or gradients for the student (torch, numpy, jax, autograd,
 # tensorflow, sympy, scipy, mpmath) or let code escape the worker (ctypes, subprocess, socket,
@@ -55,6 +56,16 @@ class PolicyViolation:
     line: int
     module: str  # the top-level name, e.g. "numpy" for `import numpy.linalg`
     how: str  # "import" | "from-import" | "__import__" | "importlib.import_module"
+    used_in: tuple[str, ...] = ()  # code that needs it (`Value.tanh`, `<module>`); () = unused
+
+    @property
+    def used(self) -> bool:
+        return bool(self.used_in)
+
+    @property
+    def at_import_time(self) -> bool:
+        """Code that runs when the file is imported needs it: every check does."""
+        return MODULE_LEVEL in self.used_in
 
 
 @dataclass(frozen=True)
@@ -88,13 +99,17 @@ def scan_submission(staged: StagedSubmission, forbidden: Iterable[str]) -> list[
         if rel in visited:
             continue
         visited.add(rel)
-        imports = _read_imports(staged, rel)
+        tree = _parse(staged, rel)
+        imports = list(_imports_in(tree)) if tree is not None else []
         package = _package_of(rel)
         for imp in imports:
             if imp.level == 0 and imp.name:
                 top = imp.name.split(".")[0]
                 if top in banned:
-                    found.add(PolicyViolation(rel, imp.line, top, imp.how))
+                    used_in = users_of(tree, top, imp.line)
+                    if not used_in and imp.how in (HOW_DUNDER_IMPORT, HOW_IMPORTLIB):
+                        used_in = (MODULE_LEVEL,)  # a call at import time binds no name we see
+                    found.add(PolicyViolation(rel, imp.line, top, imp.how, used_in))
             for target in _targets(imp, package):
                 queue.extend(_resolve(target, modules))
     return sorted(found, key=lambda v: (v.file, v.line, v.module, v.how))
@@ -111,16 +126,26 @@ def describe(violation: PolicyViolation) -> str:
     return f"{violation.file} line {violation.line}: {what} (not allowed in this assignment)"
 
 
+def describe_use(violation: PolicyViolation) -> str:
+    """`describe`, plus what needs the import, or that nothing does and it costs nothing."""
+    if not violation.used:
+        return (f"{describe(violation)}. Nothing in your code uses it, so it costs no points, "
+                f"but please remove it: the grader replaces {violation.module} with a stand-in "
+                f"that cannot compute anything.")
+    if violation.at_import_time:
+        return f"{describe(violation)}; code that runs at import time uses it"
+    return f"{describe(violation)}; used by {', '.join(violation.used_in)}"
+
+
 # ---- reading imports ----------------------------------------------------------------------------
 
 
-def _read_imports(staged: StagedSubmission, rel: str) -> list[_Import]:
+def _parse(staged: StagedSubmission, rel: str) -> ast.Module | None:
     try:
         source = (staged.root / rel).read_bytes()
-        tree = ast.parse(source, filename=rel)
+        return ast.parse(source, filename=rel)
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
-    return list(_imports_in(tree))
+        return None
 
 
 def _imports_in(tree: ast.AST) -> Iterator[_Import]:

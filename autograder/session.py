@@ -70,7 +70,8 @@ class SessionConfig:
     call_timeout_s: float = 10.0
     start_timeout_s: float = 20.0
     output_cap_bytes: int = 64 * 1024
-    watch_imports: tuple[str, ...] = ()
+    watch_imports: tuple[str, ...] = ()  # forbidden modules whose import is logged as an event
+    stand_ins: tuple[str, ...] = ()  # forbidden modules the worker replaces with a stand-in
     want_nn: bool = False
     limits: Limits = field(default_factory=Limits)
 
@@ -138,7 +139,8 @@ class WorkerSession:
         os.set_blocking(self.worker.request_w, False)
         self.starts += 1
         request = {"kind": "init", "layout": self.layout(), "want_nn": self.config.want_nn,
-                   "watch_imports": list(self.config.watch_imports)}
+                   "watch_imports": list(self.config.watch_imports),
+                   "stand_ins": list(self.config.stand_ins)}
         self._pending_init = self._send(request)
 
     def prestart(self) -> None:

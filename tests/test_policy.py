@@ -47,11 +47,13 @@ def test_every_import_form_is_found_with_file_and_line(tmp_path: Path) -> None:
     assert found == [
         PolicyViolation("micrograd/engine.py", 2, "numpy", "import"),
         PolicyViolation("micrograd/engine.py", 3, "torch", "from-import"),
-        PolicyViolation("micrograd/engine.py", 4, "jax", "__import__"),
-        PolicyViolation("micrograd/engine.py", 6, "sympy", "importlib.import_module"),
-        PolicyViolation("micrograd/engine.py", 8, "tensorflow", "importlib.import_module"),
-        PolicyViolation("micrograd/engine.py", 10, "autograd", "__import__"),
-        PolicyViolation("micrograd/engine.py", 12, "subprocess", "import"),
+        PolicyViolation("micrograd/engine.py", 4, "jax", "__import__", ("<module>",)),
+        PolicyViolation("micrograd/engine.py", 6, "sympy", "importlib.import_module",
+                        ("<module>",)),
+        PolicyViolation("micrograd/engine.py", 8, "tensorflow", "importlib.import_module",
+                        ("<module>",)),
+        PolicyViolation("micrograd/engine.py", 10, "autograd", "__import__", ("<module>",)),
+        PolicyViolation("micrograd/engine.py", 12, "subprocess", "import", ("later",)),
     ]
 
 
@@ -184,3 +186,39 @@ def test_forbidden_list_covers_the_documented_libraries() -> None:
     ):
         assert name in FORBIDDEN_IMPORTS
     assert len(set(FORBIDDEN_IMPORTS)) == len(FORBIDDEN_IMPORTS)
+
+
+# ---- where a forbidden import is used ----------------------------------------------------------
+
+
+def _used_in(tmp_path: Path, source: str) -> dict[str, tuple[str, ...]]:
+    found = staged(tmp_path, {"micrograd/__init__.py": "", "micrograd/engine.py": source})
+    return {f"{v.module}@{v.line}": v.used_in for v in scan_submission(found, FORBIDDEN_IMPORTS)}
+
+
+def test_an_unused_import_is_used_nowhere(tmp_path: Path) -> None:
+    source = "import math\nimport numpy as np\nclass Value:\n    def tanh(self):\n" \
+             "        return math.tanh(self.data)\n"
+    assert _used_in(tmp_path, source) == {"numpy@2": ()}
+
+
+def test_use_is_traced_to_the_methods_that_need_it(tmp_path: Path) -> None:
+    source = (
+        "import numpy as np\nfrom scipy.special import expit\n"
+        "def _stable(x):\n    return np.tanh(x)\n"
+        "class Value:\n"
+        "    def tanh(self):\n        return _stable(self.data)\n"
+        "    def sigmoid(self):\n        return expit(self.data)\n"
+        "    def gelu(self):\n        return self.tanh()\n"
+        "    def relu(self):\n        return max(self.data, 0)\n"
+    )
+    assert _used_in(tmp_path, source) == {
+        "numpy@1": ("Value.gelu", "Value.tanh", "_stable"),
+        "scipy@2": ("Value.sigmoid",),
+    }
+
+
+def test_use_at_import_time_or_an_import_inside_a_method(tmp_path: Path) -> None:
+    source = ("import numpy\nPI = numpy.pi\nclass Value:\n    def exp(self):\n"
+              "        import torch\n        return self\n")
+    assert _used_in(tmp_path, source) == {"numpy@1": ("<module>",), "torch@5": ("Value.exp",)}

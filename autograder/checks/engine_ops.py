@@ -91,7 +91,7 @@ def forward_check(op: Op) -> CheckDef:
                 snippet = forward_snippet(op, inputs, 0.0, "").rsplit("\n", 1)[0]
                 raise failure_from_error(reply, f"`{call_example(op, inputs)}`", snippet)
             (got,), (want,) = reply.values, ctx.oracle.run(program)
-            if not close(got, want, FORWARD_RTOL):
+            if not close(got, want, FORWARD_RTOL, op.unit):
                 summary = f"`{call_example(op, inputs)}` gave {show(got)}, expected {want!r}"
                 detail = relative_error(got, want)
                 raise Failure(Outcome.WRONG, summary,
@@ -212,7 +212,7 @@ def _diagnose(ctx: CheckContext, op: Op, case: Case, name: str, got: float | str
         return ""
     f0, fp, fm = (float(v) for v in reply.values)
     oracle_forward = ctx.oracle.run(program)[0]
-    if not close(f0, oracle_forward, FORWARD_RTOL):
+    if not close(f0, oracle_forward, FORWARD_RTOL, op.unit):
         return (f"Your forward value at this input is wrong too ({f0!r}, expected "
                 f"{oracle_forward!r}): fix `engine.{op.name}.forward` first.")
     if not is_number(got):

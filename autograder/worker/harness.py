@@ -83,6 +83,62 @@ class HarnessError(Exception):
         self.kind = kind
 
 
+class ForbiddenModuleError(Exception):
+    """Raised when student code uses a stand-in for a module the assignment forbids."""
+
+
+class _StandIn:
+    """What every attribute of a forbidden module is: anything done with it raises."""
+
+    def __init__(self, name):
+        object.__setattr__(self, "_name", name)
+
+    def _refuse(self, *args, **kwargs):
+        raise ForbiddenModuleError(
+            "%s is not available: this assignment forbids %s, so the grader gives your code a "
+            "stand-in that cannot compute. Write this op with the math module and plain Python."
+            % (object.__getattribute__(self, "_name"),
+               object.__getattribute__(self, "_name").split(".")[0]))
+
+    def __getattr__(self, attr):
+        return _StandIn("%s.%s" % (object.__getattribute__(self, "_name"), attr))
+
+    __call__ = __float__ = __int__ = __index__ = __bool__ = __iter__ = __len__ = _refuse
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = _refuse
+    __rtruediv__ = __pow__ = __rpow__ = __neg__ = __getitem__ = __setattr__ = _refuse
+
+
+class StandInFinder:
+    """A meta-path finder that imports a stand-in for each forbidden module (never the real one),
+    so an unused `import numpy as np` left over from the lecture imports cleanly. The import still
+    fires its audit event, so the tripwire sees it."""
+
+    def __init__(self, names):
+        self.names = _frozenset(names)
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] not in self.names:
+            return None
+        import importlib.machinery
+
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+
+    def create_module(self, spec):
+        module = _StandInModule(spec.name)
+        module.__path__ = []
+        return module
+
+    def exec_module(self, module):
+        pass
+
+
+class _StandInModule(_type(sys)):
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return _StandIn("%s.%s" % (self.__name__, attr))
+
+
 class Worker:
     def __init__(self, rfd, wfd):
         self.rfd = rfd
@@ -137,6 +193,10 @@ class Worker:
             pass
 
     def take_events(self):
+        # Forget stand-ins between replies, so a later import of the same forbidden module fires
+        # its audit event again (a cached module fires none) and is charged to that check too.
+        for name in [n for n, m in sys.modules.items() if _isinstance(m, _StandInModule)]:
+            del sys.modules[name]
         events, self.events = self.events, []
         return events
 
@@ -193,6 +253,9 @@ class Worker:
         layout = request["layout"]
         self.root = os.path.realpath(layout["root"]) + "/"
         self.watch = _frozenset(request.get("watch_imports", ()))
+        stand_ins = request.get("stand_ins", ())
+        if stand_ins:
+            sys.meta_path.insert(0, StandInFinder(stand_ins))
         sys.addaudithook(self.audit)
         sys.path.append(layout["root"])  # last: a submitted json.py cannot shadow the stdlib
         try:
