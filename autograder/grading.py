@@ -29,8 +29,8 @@ from autograder.manifest import (
     load_assignment,
 )
 from autograder.model import CheckResult, GradeReport, Outcome, Verdict
-from autograder.oracle import load_oracle
 from autograder.ops import OPS_BY_NAME
+from autograder.oracle import load_oracle
 from autograder.policy import (
     FORBIDDEN_IMPORTS,
     PolicyViolation,

@@ -41,11 +41,11 @@ def manifests(tmp_path: Path, strict: bool) -> Path:
     root = tmp_path / "assignments"
     for assignment in ASSIGNMENTS:
         text = (REPO / "assignments" / assignment / "assignment.toml").read_text(encoding="utf-8")
+        line = f"strict_imports = {str(strict).lower()}\n"
         if re.search(r"(?m)^\[policy\]", text):
-            text = re.sub(r"(?m)^\[policy\]\n", f"[policy]\nstrict_imports = {str(strict).lower()}\n",
-                          text)
+            text = re.sub(r"(?m)^\[policy\]\n", "[policy]\n" + line, text)
         else:
-            text += f"\n[policy]\nstrict_imports = {str(strict).lower()}\n"
+            text += "\n[policy]\n" + line
         (root / assignment).mkdir(parents=True)
         (root / assignment / "assignment.toml").write_text(text, encoding="utf-8")
     return root
