@@ -103,3 +103,19 @@ def test_a_relative_error_of_1e_4_still_fails_at_ordinary_magnitudes(x: float) -
               "log": lambda v: math.log(abs(v))}[name]
         want = fn(x)
         assert not close(want * (1 + 1e-4), want, FORWARD_RTOL, op.unit), (name, x)
+
+
+@pytest.mark.slow
+def test_an_op_that_rewrites_its_input_fails_its_forward_check(tmp_path: Path) -> None:
+    """`a * b` that also sets `self.data` returns the right product but changes `a`."""
+    submission = lecture_copy(tmp_path, (
+        "        out = Value(self.data * other.data, (self, other), '*')\n",
+        "        out = Value(self.data * other.data, (self, other), '*')\n"
+        "        self.data = out.data\n"))
+    report = grade(submission, GradeOptions(assignments=["ops"]))
+    mul = next(r for r in report.results if r.check_id == "engine.mul.forward")
+    assert mul.verdict.outcome is Outcome.WRONG and mul.score == 0
+    assert "changed its input: a.data was" in mul.verdict.summary
+    assert "(unchanged)" in (mul.verdict.repro or "")
+    add = next(r for r in report.results if r.check_id == "engine.add.forward")
+    assert add.passed

@@ -84,13 +84,17 @@ def forward_check(op: Op) -> CheckDef:
 
         def body(inputs: dict[str, Any]) -> None:
             program = Program()
-            out, _ = _build(program, op, inputs)
+            out, refs = _build(program, op, inputs)
             program.read(out, "data")
+            for name in op.operands:  # an op must leave its inputs as they were
+                program.read(refs[name], "data")
+                program.read(refs[name], "grad")
             reply = ctx.session.run(program.steps, program.reads)
             if not reply.ok:
                 snippet = forward_snippet(op, inputs, 0.0, "").rsplit("\n", 1)[0]
                 raise failure_from_error(reply, f"`{call_example(op, inputs)}`", snippet)
-            (got,), (want,) = reply.values, ctx.oracle.run(program)
+            (got, *after), (want, *before) = reply.values, ctx.oracle.run(program)
+            _inputs_unchanged(op, inputs, after, before)
             if not close(got, want, FORWARD_RTOL, op.unit):
                 summary = f"`{call_example(op, inputs)}` gave {show(got)}, expected {want!r}"
                 detail = relative_error(got, want)
@@ -103,6 +107,21 @@ def forward_check(op: Op) -> CheckDef:
                             f"`{op.expr}` matches PyTorch on {tried} generated inputs")
 
     return CheckDef(check_id, f"{op.name}: forward value", f"op:{op.name}", run)
+
+
+def _inputs_unchanged(op: Op, inputs: dict[str, Any], after: list, before: list[float]) -> None:
+    """Fail when the forward pass rewrote an operand's `data` or `grad` (exact comparison)."""
+    fields = [(name, attr) for name in op.operands for attr in ("data", "grad")]
+    for (name, attr), got, want in zip(fields, after, before, strict=True):
+        if is_number(got) and got == want:
+            continue
+        call = f"`{call_example(op, inputs)}`"
+        summary = f"{call} changed its input: {name}.{attr} was {want!r}, and is {show(got)} after"
+        snippet = (forward_snippet(op, inputs, 0.0, "").rsplit("\n", 1)[0]
+                   + f"\nprint({name}.{attr})  # expected {want!r} (unchanged), got {show(got)}")
+        raise Failure(Outcome.WRONG, summary,
+                      f"{summary} the op. An op must build a new Value for its result and leave "
+                      f"its inputs' data and grad as they were.", snippet)
 
 
 # ---- backward ----------------------------------------------------------------------------------
