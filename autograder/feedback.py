@@ -6,6 +6,7 @@ student object is ever printed.
 
 from __future__ import annotations
 
+import platform
 import re
 
 from autograder.ops import Op
@@ -75,3 +76,22 @@ def backward_snippet(op: Op, inputs: dict[str, float], grads: dict[str, float], 
 def fix_first(check_ids: list[str]) -> str:
     names = ", ".join(f"`{c}`" for c in check_ids)
     return f"This check relies on {names}, which failed too: fix that first."
+
+
+def load_error_hint(error_type: str, message: str) -> str:
+    """One sentence on why code that imports fine at home does not import in the grader, or ""."""
+    version = platform.python_version()
+    if error_type == "SyntaxError":
+        hint = (f" The grader runs Python {version}; if this line works on your machine, you "
+                f"probably use a newer Python.")
+        if message.startswith("f-string"):
+            hint += (" Python 3.12 allows the same quotes inside an f-string's braces; "
+                     f"Python {version} does not, so use the other kind of quotes inside.")
+        return hint
+    if error_type in ("ModuleNotFoundError", "ImportError"):
+        module = message.partition("No module named ")[2].strip("'\" ").split(".")[0]
+        if module:
+            return (f" The grader imports your engine with Python's standard library only, so "
+                    f"{module} is not there: move the code that needs it (drawing with graphviz, "
+                    f"plotting) out of engine.py and nn.py, into a notebook or viz.py.")
+    return ""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from autograder import __version__
 from autograder.checks import CheckContext, CheckDef, catalogue
-from autograder.feedback import fix_first
+from autograder.feedback import fix_first, load_error_hint
 from autograder.loader import StagedSubmission, SubmissionError, load_submission
 from autograder.manifest import (
     Assignment,
@@ -246,7 +246,9 @@ def _start(session: WorkerSession, staged: StagedSubmission) -> str | None:
     error = init.error
     file = "nn.py" if init.stage == "nn" else "engine.py"
     where = f" at {error.where}" if error.where else ""
-    return f"{file} could not be imported: {error.type}{where}: {error.message}"
+    hint = load_error_hint(error.type, error.message)
+    return (f"{file} could not be imported: {error.type}{where}: {error.message}"
+            + (f".{hint}" if hint else ""))
 
 
 def _run_check(check: CheckDef, ctx: CheckContext, session: WorkerSession) -> Verdict:

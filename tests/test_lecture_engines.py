@@ -119,3 +119,30 @@ def test_an_op_that_rewrites_its_input_fails_its_forward_check(tmp_path: Path) -
     assert "(unchanged)" in (mul.verdict.repro or "")
     add = next(r for r in report.results if r.check_id == "engine.add.forward")
     assert add.passed
+
+
+def _load_error(tmp_path: Path, edit: tuple[str, str]) -> str:
+    report = grade(lecture_copy(tmp_path, edit), GradeOptions(assignments=["ops"]))
+    outcomes = {r.verdict.outcome for r in report.results}
+    assert outcomes == {Outcome.LOAD_ERROR}
+    return report.results[0].verdict.feedback
+
+
+def test_newer_python_syntax_names_the_graders_python(tmp_path: Path) -> None:
+    """Nested same-kind quotes in an f-string: valid in 3.12, a SyntaxError in 3.11."""
+    import platform
+    import sys
+
+    if sys.version_info >= (3, 12):
+        pytest.skip("this Python accepts nested f-string quotes")
+    feedback = _load_error(tmp_path, ('return f"Value(data={self.data})"',
+                                      'return f"Value(data={"x"})"'))
+    assert f"Python {platform.python_version()}" in feedback
+    assert "same quotes inside an f-string" in feedback
+
+
+def test_drawing_with_graphviz_in_engine_py_is_explained(tmp_path: Path) -> None:
+    edit = ("import math\n", "import math\nfrom graphviz import Digraph\n")
+    feedback = _load_error(tmp_path, edit)
+    assert "No module named 'graphviz'" in feedback
+    assert "graphviz is not there" in feedback and "out of engine.py" in feedback
