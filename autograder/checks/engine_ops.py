@@ -24,7 +24,13 @@ from autograder.checks.base import (
     verdict_from,
 )
 from autograder.compare import BACKWARD_RTOL, FORWARD_RTOL, close, is_number, relative_error, show
-from autograder.feedback import backward_snippet, call_example, expression, forward_snippet
+from autograder.feedback import (
+    IMPORT_LINE,
+    backward_snippet,
+    call_example,
+    expression,
+    forward_snippet,
+)
 from autograder.ir import Program
 from autograder.model import Outcome, Verdict
 from autograder.ops import OPS, Op
@@ -65,9 +71,14 @@ def _missing(ctx: CheckContext, op: Op, check_id: str) -> Verdict | None:
     init = ctx.session.ensure_started()
     if init.methods.get(op.method) == "missing":
         sample = {n: 2.0 for n in op.operands} | {n: 3 for n in op.params}
-        summary = f"`{call_example(op, sample)}` needs `Value.{op.method}`, which is not defined"
+        call = call_example(op, sample)
+        error = "TypeError" if op.method.startswith("__") else "AttributeError"
+        summary = f"`{call}` needs `Value.{op.method}`, which is not defined"
         return Verdict(check_id, Outcome.NOT_IMPLEMENTED, summary,
-                       f"{summary}. Add `def {op.method}(self, ...)` to your Value class.")
+                       f"{summary}, so Python raises {error}. Add `def {op.method}(self, ...)` to "
+                       f"your Value class.",
+                       repro=f"{IMPORT_LINE}\nprint({call})  # raises {error} until "
+                             f"Value.{op.method} exists")
     return None
 
 
