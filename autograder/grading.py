@@ -260,7 +260,7 @@ def _run_check(check: CheckDef, ctx: CheckContext, session: WorkerSession) -> Ve
                        "grading went on with a fresh worker.")
     except Exception as exc:  # noqa: BLE001 - a grader bug must not end grading
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        session._stop_worker()
+        session.stop()
         return Verdict(check.id, Outcome.INTERNAL, "internal grader error (not your fault)",
                        f"The grader failed while running {check.id}: {detail}. Please report "
                        "this to your instructor; it is not a problem with your code.")

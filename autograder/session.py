@@ -18,7 +18,6 @@ import contextlib
 import os
 import select
 import shutil
-import signal
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -36,17 +35,8 @@ from autograder.protocol import (
     frame_length,
     validate_reply,
 )
-from autograder.sandbox import (
-    SANDBOX_SUBMISSION,
-    Isolation,
-    IsolationInfo,
-    Limits,
-    WorkerProcess,
-    remove_tree,
-    spawn_worker,
-)
+from autograder.sandbox import IsolationInfo, Limits, WorkerProcess, remove_tree
 
-SANDBOX_ROOT = SANDBOX_SUBMISSION  # where the namespace level mounts the staged submission
 # The harness only ever sends one well-formed frame per request, so any other frame is this:
 TAMPERED = "(only student code writing to the grader's reply channel does that)"
 DRAIN_CHUNK = 65536
@@ -74,13 +64,6 @@ class SessionConfig:
     stand_ins: tuple[str, ...] = ()  # forbidden modules the worker replaces with a stand-in
     want_nn: bool = False
     limits: Limits = field(default_factory=Limits)
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
 
 
 class WorkerSession:
@@ -112,8 +95,7 @@ class WorkerSession:
 
     def layout(self) -> dict[str, Any]:
         """Where the worker finds the submission: its own view of the staged folder."""
-        namespace = self.isolation.level is Isolation.NAMESPACE
-        root = SANDBOX_ROOT if namespace else str(self.staged.root)
+        root = self.isolation.backend.submission_path(self.staged.root)
         return {"root": root, "engine": self.staged.engine_module, "nn": self.staged.nn_module}
 
     def launch(self) -> None:
@@ -127,8 +109,8 @@ class WorkerSession:
         os.chmod(tmp, 0o700)
         out_r, out_w = os.pipe()
         try:
-            self.worker = spawn_worker(self.isolation.level, self.staged.root, tmp,
-                                       self.config.limits, out_w, out_w)
+            self.worker = self.isolation.backend.spawn(self.staged.root, tmp,
+                                                       self.config.limits, out_w, out_w)
         except BaseException:
             os.close(out_r)
             shutil.rmtree(tmp, ignore_errors=True)
@@ -188,6 +170,11 @@ class WorkerSession:
                 self._call({"kind": "bye"}, None, 2.0)
                 said_bye = True
         self._stop_worker(check_leftovers=said_bye)
+
+    def stop(self) -> None:
+        """Kill the current worker and everything it started, without a goodbye; the next `run`
+        starts a fresh one. For when the grader can no longer trust the worker's state."""
+        self._stop_worker()
 
     def _stop_worker(self, check_leftovers: bool = False) -> None:
         worker, self.worker = self.worker, None
@@ -321,22 +308,7 @@ class WorkerSession:
         except Exception:  # noqa: BLE001 - still running: it closed the pipe itself
             return WorkerDied(Outcome.CRASHED, "the worker closed its reply channel without "
                               "replying; it was killed")
-        signum = -code if code < 0 else None
-        if self.worker.level is Isolation.NAMESPACE and 128 < code < 128 + 65:
-            signum = code - 128  # bubblewrap exits with 128 + N when its child dies of signal N
-        if signum is not None:
-            name = _signal_name(signum)
-            hint = ""
-            if signum == signal.SIGKILL:
-                hint = " (it may have hit the CPU-time limit)"
-            elif signum == signal.SIGSEGV:
-                hint = " (a segmentation fault: ctypes, or recursion past the C stack?)"
-            elif signum == signal.SIGXFSZ:
-                hint = " (it wrote a file larger than the limit)"
-            return WorkerDied(Outcome.CRASHED, f"crashed (signal {signum}, {name}){hint}")
-        return WorkerDied(Outcome.CRASHED, f"the worker exited with code {code} without replying: "
-                          "a missing reply is a failure (did the code call sys.exit() or "
-                          "os._exit()?)")
+        return WorkerDied(Outcome.CRASHED, self.worker.explain_exit(code))
 
 
 def _unread(fd: int) -> bool:

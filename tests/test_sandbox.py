@@ -29,11 +29,18 @@ from autograder.sandbox import (
     IsolationUnavailable,
     Limits,
     bwrap_available,
+    cgroups,
     detect_isolation,
+    interpreter,
     namespace_argv,
     pids_cgroup_available,
+    proctable,
     uid_available,
+    uids,
 )
+from autograder.sandbox.levels import namespace as namespace_level
+from autograder.sandbox.levels import uid as uid_level
+from autograder.sandbox.reaper import Reaper
 from autograder.session import SessionConfig, WorkerDied, WorkerSession
 
 
@@ -49,8 +56,8 @@ def _readable_interpreter() -> str | None:
     if os.geteuid() != 0:
         return None
     candidate = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"
-    if os.path.exists(candidate) and not sandbox._closed_to_others(candidate) \
-            and not sandbox._closed_to_others(str(sandbox.HARNESS)):
+    if os.path.exists(candidate) and not uids.closed_to_others(candidate) \
+            and not uids.closed_to_others(str(sandbox.HARNESS)):
         return candidate
     return None
 
@@ -71,7 +78,7 @@ def _uid_interpreter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
     if level != "uid" or UID_PYTHON == sandbox.python_executable():
         yield
         return
-    monkeypatch.setattr(sandbox, "python_executable", lambda: UID_PYTHON)
+    monkeypatch.setattr(interpreter, "python_executable", lambda: UID_PYTHON)
     uid_available.cache_clear()
     try:
         yield
@@ -175,8 +182,8 @@ def test_the_strongest_available_level_is_chosen() -> None:
 
 
 def test_forcing_an_unavailable_level_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sandbox, "bwrap_available", lambda: (False, "bwrap is broken here"))
-    monkeypatch.setattr(sandbox, "uid_available", lambda: (False, "no root"))
+    monkeypatch.setattr(namespace_level, "bwrap_available", lambda: (False, "bwrap is broken here"))
+    monkeypatch.setattr(uid_level, "uid_available", lambda: (False, "no root"))
     with pytest.raises(IsolationUnavailable, match="bwrap is broken here"):
         detect_isolation("namespace")
     with pytest.raises(IsolationUnavailable, match="no root"):
@@ -185,16 +192,16 @@ def test_forcing_an_unavailable_level_says_why(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_fallback_explains_itself_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sandbox, "bwrap_available",
+    monkeypatch.setattr(namespace_level, "bwrap_available",
                         lambda: (False, "user namespaces are blocked"))
-    monkeypatch.setattr(sandbox, "uid_available", lambda: (False, "python is unreadable"))
+    monkeypatch.setattr(uid_level, "uid_available", lambda: (False, "python is unreadable"))
     info = detect_isolation()
     assert info.level is Isolation.PROCESS
     assert "WEAK" in info.note and "user namespaces are blocked" in info.note
     assert "\n" not in info.note
     if os.geteuid() == 0:
         assert "Not uid: python is unreadable" in info.note
-    monkeypatch.setattr(sandbox, "uid_available", lambda: (True, ""))
+    monkeypatch.setattr(uid_level, "uid_available", lambda: (True, ""))
     assert detect_isolation().level is Isolation.UID
 
 
@@ -203,10 +210,10 @@ def test_uid_level_needs_an_interpreter_other_users_can_read(tmp_path: Path) -> 
     (private / "bin").mkdir(parents=True)
     (private / "bin" / "python").write_text("")
     private.chmod(0o700)
-    assert "is mode 0700" in sandbox._closed_to_others(str(private / "bin" / "python"))
+    assert "is mode 0700" in uids.closed_to_others(str(private / "bin" / "python"))
     private.chmod(0o755)
     (private / "bin" / "python").chmod(0o644)
-    assert sandbox._closed_to_others(str(private / "bin" / "python")) == ""
+    assert uids.closed_to_others(str(private / "bin" / "python")) == ""
     ok, why = uid_available()
     if not ok and os.geteuid() == 0:
         assert "not readable by other users" in why or "failed as uid" in why
@@ -220,7 +227,7 @@ def test_namespace_view_is_read_only_and_minimal() -> None:
     assert ("--remount-ro", "/") in pairs and ("--remount-ro", "/dev") in pairs
     assert ("--size", str(8 * 1024 * 1024)) in pairs or ("--bind", "/host-tmp") in pairs
     assert str(REPO) not in " ".join(argv).replace(str(sandbox.HARNESS), "")
-    for site in sandbox._package_dirs(os.path.realpath(sys.base_prefix)):
+    for site in namespace_level.package_dirs(os.path.realpath(sys.base_prefix)):
         assert ("--tmpfs", site) in pairs
 
 
@@ -395,7 +402,7 @@ def test_kill_tree_leaves_nothing(tmp_path: Path, level: str, cgroup: bool,
     if cgroup and not pids_cgroup_available()[0]:
         pytest.skip("no writable pids cgroup here")
     if not cgroup:
-        monkeypatch.setattr(sandbox, "create_pids_cgroup", lambda limit: None)
+        monkeypatch.setattr(cgroups, "create_pids_cgroup", lambda limit: None)
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     marker = f"mgrade-kill-test-{os.getpid()}-{level}-{cgroup}"
     with _session(tmp_path, level, DAEMONS.replace("@MARK@", marker),
@@ -412,7 +419,7 @@ def test_kill_tree_leaves_nothing(tmp_path: Path, level: str, cgroup: bool,
 @pytest.mark.parametrize("level", AVAILABLE)
 def test_no_zombies_pile_up_in_the_grader(tmp_path: Path, level: str) -> None:
     """Once the grader is a subreaper, the processes it adopts must also be reaped by it."""
-    sandbox.become_subreaper()
+    Reaper().become_subreaper()
     me = os.getpid()
     before = {p for p, info in sandbox.process_table().items() if info.ppid == me}
     for run in range(3):
@@ -428,18 +435,18 @@ def test_no_zombies_pile_up_in_the_grader(tmp_path: Path, level: str) -> None:
 def test_uid_sweep_kills_every_process_of_the_worker_uid() -> None:
     """The `uid` level's kill, exercised with a program every user can run (this test does not
     need a Python that other users can read)."""
-    uid, lock = sandbox.allocate_uid()
+    uid, lock = uids.allocate_uid()
     try:
-        other, other_lock = sandbox.allocate_uid()
+        other, other_lock = uids.allocate_uid()
         assert other != uid  # the lock keeps a uid to one worker
-        sandbox.release_uid(other_lock)
+        uids.release_uid(other_lock)
         sleepers = [subprocess.Popen(["sleep", "60"], start_new_session=True,
-                                     preexec_fn=lambda: sandbox._drop_privileges(uid))
+                                     preexec_fn=lambda: uids.drop_privileges(uid))
                     for _ in range(3)]
-        assert len(sandbox.pids_of_uid(uid)) == 3
-        sandbox._kill_uid(uid)
+        assert len(proctable.pids_of_uid(uid)) == 3
+        uids.kill_uid(uid)
         for sleeper in sleepers:
             assert sleeper.wait(timeout=5) == -signal.SIGKILL
-        assert sandbox.pids_of_uid(uid) == []
+        assert proctable.pids_of_uid(uid) == []
     finally:
-        sandbox.release_uid(lock)
+        uids.release_uid(lock)
