@@ -13,6 +13,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -148,6 +149,9 @@ class IsolationLevel:
         The worker gets exactly three standard fds (stdin is /dev/null) and its two pipe ends;
         every other fd of the grader is closed, and its environment is four fixed variables.
         """
+        if os.name != "posix":
+            raise OSError("starting a worker needs POSIX pipes (inherited descriptors, select() "
+                          f"on pipes), which this platform ({sys.platform}) does not have")
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         harness = interpreter.harness_argv(interpreter.python_executable(), self.harness_path(),
