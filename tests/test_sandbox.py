@@ -38,6 +38,7 @@ from autograder.sandbox import (
     uid_available,
     uids,
 )
+from autograder.sandbox.levels import NamespaceLevel, ProcessLevel
 from autograder.sandbox.levels import namespace as namespace_level
 from autograder.sandbox.levels import uid as uid_level
 from autograder.sandbox.reaper import Reaper
@@ -450,3 +451,39 @@ def test_uid_sweep_kills_every_process_of_the_worker_uid() -> None:
         assert proctable.pids_of_uid(uid) == []
     finally:
         uids.release_uid(lock)
+
+
+def test_a_sweep_spares_the_runs_other_live_workers(tmp_path: Path) -> None:
+    """Sessions of one run share their level's `Reaper`: closing one at the `process` level
+    sweeps orphans re-parented to the grader, but not the next session's worker, already
+    started (grading starts the next group's worker early)."""
+    info = detect_isolation("process")
+    staged = load_submission(_submission(tmp_path, "class Value:\n    pass\n"), tmp_path / "stage")
+    first, second = WorkerSession(staged, info), WorkerSession(staged, info)
+    try:
+        assert first.start().ok
+        second.launch()
+        first.close()
+        assert second.start().ok
+    finally:
+        first.close()
+        second.close()
+
+
+# ---- what each level says about itself ----------------------------------------------------------
+
+
+def test_each_level_explains_exit_statuses_and_paths_its_own_way() -> None:
+    reaper = Reaper()
+    namespace, process = NamespaceLevel(reaper), ProcessLevel(reaper)
+    # bubblewrap exits with 128 + N when the worker dies of signal N
+    assert namespace.explain_exit(139).startswith("crashed (signal 11, SIGSEGV) (a segmentation")
+    assert process.explain_exit(139).startswith("the worker exited with code 139 without")
+    assert process.explain_exit(-9) == ("crashed (signal 9, SIGKILL) (it may have hit the "
+                                        "CPU-time limit)")
+    assert namespace.explain_exit(-25).startswith("crashed (signal 25, SIGXFSZ) (it wrote")
+    stage = Path("/somewhere/stage")
+    assert namespace.submission_path(stage) == "/submission"
+    assert namespace.harness_path() == "/grader/harness.py"
+    assert process.submission_path(stage) == str(stage)
+    assert process.harness_path() == str(sandbox.HARNESS)
