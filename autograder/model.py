@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Outcome(StrEnum):
@@ -33,6 +34,62 @@ class Outcome(StrEnum):
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
+Grad = float | str | None  # a gradient: a float, a worker tag ("nan", "bad:NoneType"), or unknown
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    """One Value of a counterexample graph, with what the grader expected and what it got."""
+
+    id: str  # the name the repro snippet gives it: a, b, out, x0, n3
+    label: str  # how it is made, e.g. "x0 * n3"; a leaf's label is its id
+    op: str  # the op's name ("mul", "tanh"); "" for a leaf
+    data: float | None  # its forward value, as computed by the grader
+    expected_grad: Grad  # the oracle's gradient; None when not computed
+    got_grad: Grad  # the submission's gradient; None when the check did not read it
+    wrong: bool = False  # the check compared the two and they differ
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "op": self.op, "data": self.data,
+                "expected_grad": self.expected_grad, "got_grad": self.got_grad,
+                "wrong": self.wrong}
+
+
+@dataclass(frozen=True)
+class ComputationGraph:
+    """A failing example as a graph: what a report draws next to a wrong gradient.
+
+    `nodes` are in topological order (every node after its inputs), so walking them backwards is
+    one order backward() may use; `edges` are (input id, result id), once per use.
+    """
+
+    nodes: tuple[GraphNode, ...]
+    edges: tuple[tuple[str, str], ...]
+
+    @property
+    def output(self) -> GraphNode:
+        return self.nodes[-1]
+
+    def first_wrong(self) -> GraphNode | None:
+        """The first node, in backward order (output first), whose gradient is wrong."""
+        return next((node for node in reversed(self.nodes) if node.wrong), None)
+
+    def users(self, node_id: str) -> list[GraphNode]:
+        """The nodes `node_id` feeds into (each once)."""
+        ids = dict.fromkeys(dst for src, dst in self.edges if src == node_id)
+        return [node for node in self.nodes if node.id in ids]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"nodes": [n.to_json() for n in self.nodes], "edges": [list(e) for e in self.edges]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ComputationGraph:
+        """The inverse of `to_json` (results.json's per-test `extra_data.graph`)."""
+        nodes = tuple(GraphNode(str(n["id"]), str(n["label"]), str(n["op"]), n["data"],
+                                n["expected_grad"], n["got_grad"], bool(n.get("wrong")))
+                      for n in data["nodes"])
+        return cls(nodes, tuple((str(a), str(b)) for a, b in data["edges"]))
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -45,6 +102,8 @@ class Verdict:
     repro: str | None = None  # a snippet the student can paste and run
     examples: int = 0  # how many generated examples were tried
     notes: tuple[str, ...] = ()  # e.g. "fix engine.neg.forward first"
+    graph: ComputationGraph | None = None  # a failing backward example, to draw
+    losses: tuple[float | None, ...] = ()  # a training run's loss per step (None: not finite)
 
     @property
     def passed(self) -> bool:

@@ -19,6 +19,7 @@ from autograder.checks.base import (
     run_property,
     verdict_from,
 )
+from autograder.checks.graphdata import backprop_graph
 from autograder.checks.graphs import Graph, graphs
 from autograder.compare import GRAPH_RTOL, close, is_number, show
 from autograder.feedback import IMPORT_LINE, fix_first
@@ -70,13 +71,18 @@ def _graph_check(check_id: str, ctx: CheckContext, strategy: st.SearchStrategy[G
         scale = max(abs(v) for v in expected)
         names = [f"x{i}" for i in range(len(graph.leaves))] + [
             f"n{i}" for i in range(len(graph.leaves), len(slots))]
-        for index, got, want in zip(targets + [len(slots) - 1], reply.values, expected,
-                                    strict=True):
-            if not close(got, want, GRAPH_RTOL, scale):
-                summary = (f"after {names[-1]}.backward(), {names[index]}.grad is {show(got)}, "
-                           f"expected {want!r}")
-                raise Failure(Outcome.WRONG, summary, summary + ".",
-                              graph.snippet(f"#{index}", want, show(got)))
+        read = targets + [len(slots) - 1]
+        wrong = [i for i, (index, got, want) in enumerate(zip(read, reply.values, expected,
+                                                              strict=True))
+                 if not close(got, want, GRAPH_RTOL, scale)]
+        if wrong:
+            index, got, want = read[wrong[0]], reply.values[wrong[0]], expected[wrong[0]]
+            summary = (f"after {names[-1]}.backward(), {names[index]}.grad is {show(got)}, "
+                       f"expected {want!r}")
+            raise Failure(Outcome.WRONG, summary, summary + ".",
+                          graph.snippet(f"#{index}", want, show(got)),
+                          graph=backprop_graph(graph, ctx.oracle, read, reply.values, expected,
+                                               {read[i] for i in wrong}))
 
     tried, failure = run_property(ctx, check_id, strategy, body)
     return verdict_from(check_id, tried, failure, passed)

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, sett
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
-from autograder.model import Outcome, Verdict
+from autograder.model import ComputationGraph, Outcome, Verdict
 from autograder.protocol import Reply, StudentError
 from autograder.session import WorkerSession
 
@@ -52,13 +52,15 @@ class Failure(Exception):
     """Raised inside a property when an example fails; hypothesis shrinks it, we report it."""
 
     def __init__(self, outcome: Outcome, summary: str, feedback: str = "",
-                 repro: str | None = None, data: Any = None) -> None:
+                 repro: str | None = None, data: Any = None,
+                 graph: ComputationGraph | None = None) -> None:
         super().__init__(summary)
         self.outcome = outcome
         self.summary = summary
         self.feedback = feedback
         self.repro = repro
         self.data = data
+        self.graph = graph  # the failing example as a graph, for reports to draw
 
 
 def run_property(ctx: CheckContext, check_id: str, strategy: st.SearchStrategy,
@@ -150,4 +152,4 @@ def verdict_from(check_id: str, tried: int, failure: Failure | None, passed_summ
     if failure is None:
         return Verdict(check_id, Outcome.PASSED, passed_summary, examples=tried)
     return Verdict(check_id, failure.outcome, failure.summary, failure.feedback, failure.repro,
-                   examples=tried, notes=notes)
+                   examples=tried, notes=notes, graph=failure.graph)

@@ -23,6 +23,7 @@ from autograder.checks.base import (
     run_property,
     verdict_from,
 )
+from autograder.checks.graphdata import op_graph
 from autograder.compare import BACKWARD_RTOL, FORWARD_RTOL, close, is_number, relative_error, show
 from autograder.feedback import (
     IMPORT_LINE,
@@ -172,10 +173,15 @@ def backward_check(op: Op) -> CheckDef:
                                            case.aliased, "a", 0.0, "").rsplit("\n", 1)[0]
                 raise failure_from_error(reply, doing, snippet)
             expected = ctx.oracle.run(program)
-            for name, got, want in zip(names, reply.values, expected, strict=True):
-                scale = abs(case.grads.get(name, 0.0)) + abs(case.upstream)
-                if not close(got, want, BACKWARD_RTOL, scale):
-                    raise _wrong_grad(op, case, name, got, want)
+            wrong = [name for name, got, want in zip(names, reply.values, expected, strict=True)
+                     if not close(got, want, BACKWARD_RTOL,
+                                  abs(case.grads.get(name, 0.0)) + abs(case.upstream))]
+            if wrong:
+                got, want = dict(zip(names, reply.values)), dict(zip(names, expected))
+                failure = _wrong_grad(op, case, wrong[0], got[wrong[0]], want[wrong[0]])
+                failure.graph = op_graph(op, case.inputs, case.grads, case.upstream,
+                                         case.aliased, got, want, set(wrong))
+                raise failure
 
         pinned = tuple(Case(p, {}, 1.0, False) for p in op.pinned)
         tried, failure = run_property(ctx, check_id, _cases(op), body, explicit=pinned)

@@ -99,19 +99,38 @@ class Graph:
             slots.append(program.apply(op.expr, refs))
         return slots
 
-    def snippet(self, ask: str, expected: float, got: str) -> str:
-        """The graph as code a student can paste: leaves x0.., nodes n3.., then backward."""
-        names = [f"x{i}" for i in range(len(self.leaves))]
-        lines = [IMPORT_LINE] + [f"{n} = Value({literal(x)})"
-                                 for n, x in zip(names, self.leaves, strict=True)]
-        for i, node in enumerate(self.nodes):
+    def names(self) -> list[str]:
+        """What the snippet calls each leaf and node: x0, x1, ..., then n3, n4, ..."""
+        return [f"x{i}" for i in range(len(self.leaves))] + [
+            f"n{len(self.leaves) + i}" for i in range(len(self.nodes))]
+
+    def expressions(self) -> list[str]:
+        """How each node is made, in the snippet's names: `x0 * n3`, `n4.tanh()`, `2.0 - x1`."""
+        names = self.names()
+        texts = []
+        for node in self.nodes:
             op = OPS_BY_NAME[node.op]
             text = substitute(op.expr, {"k": literal(node.k)} if op.params else {})
-            text = substitute(text, dict(zip(op.operands, (names[a] for a in node.args),
-                                             strict=True)))
-            name = f"n{len(self.leaves) + i}"
-            names.append(name)
-            lines.append(f"{name} = {text}")
+            texts.append(substitute(text, dict(zip(op.operands, (names[a] for a in node.args),
+                                                   strict=True))))
+        return texts
+
+    def values(self) -> list[float]:
+        """Every leaf's and node's forward value, in plain floats."""
+        values = list(self.leaves)
+        for node in self.nodes:
+            a = values[node.args[0]]
+            b = values[node.args[1]] if len(node.args) > 1 else None
+            values.append(FORWARD[node.op](a, b, node.k))
+        return values
+
+    def snippet(self, ask: str, expected: float, got: str) -> str:
+        """The graph as code a student can paste: leaves x0.., nodes n3.., then backward."""
+        names = self.names()
+        lines = [IMPORT_LINE] + [f"{n} = Value({literal(x)})"
+                                 for n, x in zip(names, self.leaves, strict=True)]
+        lines += [f"{name} = {text}" for name, text in
+                  zip(names[len(self.leaves):], self.expressions(), strict=True)]
         out = names[-1]
         lines.append(f"{out}.backward()")
         target = names[int(ask[1:])] if ask.startswith("#") else out

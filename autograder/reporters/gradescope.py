@@ -101,12 +101,23 @@ def _test_entry(result: CheckResult, number: str) -> dict[str, Any]:
         "output_format": "text",
         "visibility": _visibility(result.visibility),
         "tags": [clean_text(t) for t in dict.fromkeys(tags)],
-        "extra_data": {
-            "outcome": verdict.outcome.value,
-            "examples": int(verdict.examples),
-            "duration_s": round(finite(result.duration_s), 3),
-        },
+        "extra_data": _test_extra(result),
     }
+
+
+def _test_extra(result: CheckResult) -> dict[str, Any]:
+    """Facts for staff and for `mgrade report`: the outcome, and what a report can draw."""
+    verdict = result.verdict
+    extra: dict[str, Any] = {
+        "outcome": verdict.outcome.value,
+        "examples": int(verdict.examples),
+        "duration_s": round(finite(result.duration_s), 3),
+    }
+    if verdict.graph is not None:
+        extra["graph"] = verdict.graph.to_json()
+    if verdict.losses:
+        extra["loss_curve"] = [None if v is None else finite(v) for v in verdict.losses]
+    return extra
 
 
 def _visibility(value: str) -> str:

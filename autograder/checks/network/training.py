@@ -172,10 +172,12 @@ def train_moons(ctx: CheckContext) -> Verdict:
     curve = f"Loss by step: {loss_curve(losses)}."
     result = f"training accuracy {accuracy:.0%} ({hits}/{len(X)})"
     threshold = float(cfg["threshold"])
+    history = tuple(float(v) if is_number(v) else None for v in losses)
     if accuracy >= threshold:
         return Verdict(check_id, Outcome.PASSED,
                        f"{result} after {steps} steps of {net.text} (needs {threshold:.0%})",
-                       f"{what}: {result}, at least {threshold:.0%} needed.\n{curve}", examples=1)
+                       f"{what}: {result}, at least {threshold:.0%} needed.\n{curve}", examples=1,
+                       losses=history)
     lines = [f"{what}: {result}; at least {threshold:.0%} is needed.", curve]
     if count != float(net.size):
         lines.append(f"{count_problem(net, int(count) if is_number(count) else -1)}: the "
@@ -196,4 +198,5 @@ def train_moons(ctx: CheckContext) -> Verdict:
         lines.append(f"The trained model gives every point the same score ({finals[0]!r}), so it "
                      "cannot separate the two classes.")
     summary = f"after training, {result} (needs {threshold:.0%})"
-    return Verdict(check_id, Outcome.WRONG, summary, "\n".join(lines), snippet, examples=1)
+    return Verdict(check_id, Outcome.WRONG, summary, "\n".join(lines), snippet, examples=1,
+                   losses=history)
