@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 
 from autograder import __version__
+from autograder.report_cmd import report as report_command
 
 stderr = Console(stderr=True)
 
@@ -216,3 +217,6 @@ def demo(out: Path) -> None:
     from autograder.demo import run_demo
 
     sys.exit(run_demo(out))
+
+
+main.add_command(report_command)  # mgrade report: class analytics (report_cmd.py)

@@ -177,7 +177,8 @@ def backward_check(op: Op) -> CheckDef:
                      if not close(got, want, BACKWARD_RTOL,
                                   abs(case.grads.get(name, 0.0)) + abs(case.upstream))]
             if wrong:
-                got, want = dict(zip(names, reply.values)), dict(zip(names, expected))
+                got = dict(zip(names, reply.values, strict=True))
+                want = dict(zip(names, expected, strict=True))
                 failure = _wrong_grad(op, case, wrong[0], got[wrong[0]], want[wrong[0]])
                 failure.graph = op_graph(op, case.inputs, case.grads, case.upstream,
                                          case.aliased, got, want, set(wrong))

@@ -128,7 +128,8 @@ class Graph:
         """The graph as code a student can paste: leaves x0.., nodes n3.., then backward."""
         names = self.names()
         lines = [IMPORT_LINE] + [f"{n} = Value({literal(x)})"
-                                 for n, x in zip(names, self.leaves, strict=True)]
+                                 for n, x in zip(names[:len(self.leaves)], self.leaves,
+                                                 strict=True)]
         lines += [f"{name} = {text}" for name, text in
                   zip(names[len(self.leaves):], self.expressions(), strict=True)]
         out = names[-1]

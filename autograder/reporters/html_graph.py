@@ -27,8 +27,10 @@ def first_wrong_sentence(graph: ComputationGraph) -> str:
         return text + " It is the output itself: backward() must start from out.grad = 1."
     if users and all(u.got_grad is not None and not u.wrong for u in users):
         names = ", ".join(u.label for u in users)
-        text += (f" The gradients of what it feeds into ({names}) are right, so the mistake is "
-                 f"in how that step passes its gradient back to {node.id}.")
+        text += (f" The gradients of what it feeds into ({names}) are right, so the gradient "
+                 f"goes wrong on the way back to {node.id}: either that step's _backward uses "
+                 "the wrong local derivative, or backward() ran it before its own gradient was "
+                 "complete.")
     return text
 
 
