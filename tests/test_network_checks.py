@@ -256,6 +256,8 @@ def test_the_training_budget_comes_from_the_manifest_params(tmp_path: Path, run_
     passed, failed = easy["nn.train.moons"], hard["nn.train.moons"]
     assert passed.passed and "after 3 steps of MLP(2, [16, 16, 1])" in passed.summary
     assert "Loss by step: 0: " in passed.feedback and ", 2: " in passed.feedback
+    # the loss history a report draws: one finite loss per step
+    assert len(passed.losses) == 3 and all(isinstance(v, float) for v in passed.losses)
     assert failed.outcome is Outcome.WRONG and "at least 101% is needed" in failed.feedback
     assert "random.seed(1337)" in (failed.repro or "")
     assert "rng, sizes = random.Random(1337), [2, 16, 16, 1]" in (failed.repro or "")
