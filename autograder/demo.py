@@ -311,4 +311,30 @@ def run_demo(out: Path, *, examples_dir: Path = EXAMPLES_DIR,
             row.error = row.report.internal_error
     console.rule()
     console.print(_summary_table(rows, out))
+    _class_report(rows, out, console)
     return 1 if any(row.error for row in rows) else 0
+
+
+def _class_report(rows: list[_Row], out: Path, console: Console) -> None:
+    """The class report over this run's examples, and where every HTML page is."""
+    from autograder.analytics import analyse, pass_rates_csv, read_submission
+    from autograder.report_cmd import check_titles
+    from autograder.reporters.atomic import atomic_write_text
+    from autograder.reporters.class_html import write_class_html
+
+    graded = [row.example.name for row in rows if row.report is not None]
+    if not graded:
+        return
+    console.print(f"HTML report per submission: {out}/<name>/{REPORT_FILES['html']}, e.g. "
+                  f"{out / graded[-1] / REPORT_FILES['html']}", markup=False)
+    try:
+        submissions = [read_submission(out / name / REPORT_FILES["json"], name)
+                       for name in graded]
+        stats = analyse(submissions, check_titles())
+        page = write_class_html(stats, str(out), out / "class.html")
+        rates = atomic_write_text(out / "pass-rates.csv", pass_rates_csv(stats))
+    except Exception as exc:  # noqa: BLE001 - the per-submission reports are already written
+        console.print(Text(f"could not write the class report: {exc}", style="bold red"))
+        return
+    console.print(f"Class report over {len(graded)} submissions: {page} (pass rates: {rates})",
+                  markup=False)

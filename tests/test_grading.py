@@ -446,3 +446,8 @@ def test_demo_grades_every_folder_and_writes_its_reports(tmp_path: Path) -> None
     assert scores == {"reference": 48, "missing_rsub": 46, "another_flat_layout": 46}
     table = text[text.rindex("mgrade demo:"):]
     assert table.count(" yes ") == 3 and "NO:" not in table
+    # and a class report over exactly this run's submissions, with where to find it
+    assert f"Class report over 3 submissions: {out / 'class.html'}" in " ".join(text.split())
+    assert "<title>Class report: 3 submissions" in (out / "class.html").read_text()
+    rates = (out / "pass-rates.csv").read_text().splitlines()
+    assert rates[0].startswith("check,") and len(rates) > 1
