@@ -37,7 +37,10 @@ def fmt(value: Grad, exact: bool = False) -> str:
     if value is None:
         return "\u2014"
     if isinstance(value, str):
-        return value[4:] + " (not a number)" if value.startswith("bad:") else value
+        from autograder.reporters.sanitize import clean_text  # no import cycle via reporters
+
+        text = clean_text(value)
+        return text[4:] + " (not a number)" if text.startswith("bad:") else text
     return repr(float(value)) if exact else f"{value:.6g}"
 
 

@@ -68,11 +68,11 @@ def _detail(result: CheckResult, index: int) -> str:
             parts.append(prose(truncate_utf8(feedback, DETAIL_LIMIT)))
         if verdict.graph is not None:
             parts.append(graph_figure(verdict.graph, f"g{index + 1}"))
-        if verdict.repro:
-            repro = truncate_utf8(clean_text(verdict.repro).rstrip(), DETAIL_LIMIT)
-            parts.append("<p>Reproduce with:</p>\n" + code_block(repro))
     if verdict.losses:
         parts.append(_loss_figure(verdict.losses, f"l{index + 1}"))
+    if not result.passed and verdict.repro:
+        repro = truncate_utf8(clean_text(verdict.repro).rstrip(), DETAIL_LIMIT)
+        parts.append("<p>Reproduce with:</p>\n" + code_block(repro))
     return "\n".join(parts)
 
 
@@ -81,6 +81,8 @@ def _loss_figure(losses: tuple[float | None, ...], prefix: str) -> str:
         svg = loss_curve_svg(losses, prefix)
     except ChartsUnavailable as missing:
         return f'<p class="note">No loss curve: {e(missing)}.</p>'
+    except Exception as exc:  # noqa: BLE001 - a drawing failure must not cost the page
+        return f'<p class="note">The loss curve could not be drawn: {e(exc)}.</p>'
     finite = [v for v in losses if v is not None]
     caption = f"Training loss over {len(losses)} steps"
     if finite:

@@ -42,11 +42,14 @@ def graph_figure(graph: ComputationGraph, prefix: str) -> str:
     try:
         svg = graph_svg(graph, prefix)
     except GraphvizUnavailable as missing:
-        return (f'<figure class="graph graph-table">{sentence}{node_table(graph)}'
-                f'<figcaption class="note">The picture of this graph needs Graphviz: '
-                f"{e(missing)}.</figcaption></figure>")
-    return (f'<figure class="graph">{sentence}<div class="graph-svg">{svg}</div>'
-            f"<figcaption>{e(LEGEND)}</figcaption></figure>")
+        note = f"The picture of this graph needs Graphviz: {missing}."
+    except Exception as exc:  # noqa: BLE001 - a drawing failure must not cost the page
+        note = f"The picture of this graph could not be drawn ({type(exc).__name__}: {exc})."
+    else:
+        return (f'<figure class="graph">{sentence}<div class="graph-svg">{svg}</div>'
+                f"<figcaption>{e(LEGEND)}</figcaption></figure>")
+    return (f'<figure class="graph graph-table">{sentence}{node_table(graph)}'
+            f'<figcaption class="note">{e(note)}</figcaption></figure>')
 
 
 def _verdict(node: GraphNode) -> str:
