@@ -25,8 +25,8 @@ def tanh() -> GradeReport:
 
 
 @pytest.fixture(scope="module")
-def unordered() -> GradeReport:
-    return graded("unordered_backward")
+def forwards() -> GradeReport:
+    return graded("topo_not_reversed")
 
 
 def test_a_wrong_local_derivative_carries_its_example_as_a_graph(tanh: GradeReport) -> None:
@@ -46,9 +46,9 @@ def test_a_wrong_local_derivative_carries_its_example_as_a_graph(tanh: GradeRepo
     assert all(r.verdict.graph is None for r in tanh.results if r.passed)
 
 
-def test_an_unordered_backward_shows_where_the_gradient_goes_wrong(
-        unordered: GradeReport) -> None:
-    verdict = result(unordered, "engine.backward.accumulation").verdict
+def test_an_topo_not_reversed_shows_where_the_gradient_goes_wrong(
+        forwards: GradeReport) -> None:
+    verdict = result(forwards, "engine.backward.accumulation").verdict
     graph = verdict.graph
     assert verdict.outcome is Outcome.WRONG and graph is not None
     first = graph.first_wrong()
@@ -66,9 +66,9 @@ def test_an_unordered_backward_shows_where_the_gradient_goes_wrong(
 
 
 def test_results_json_carries_the_graph_and_it_round_trips(tanh: GradeReport,
-                                                           unordered: GradeReport) -> None:
+                                                           forwards: GradeReport) -> None:
     for report, check_id in ((tanh, "engine.tanh.backward"),
-                             (unordered, "engine.backward.accumulation")):
+                             (forwards, "engine.backward.accumulation")):
         test = next(t for t in gradescope_json(report)["tests"] if t["name"] == check_id)
         stored = ComputationGraph.from_json(test["extra_data"]["graph"])
         assert stored == result(report, check_id).verdict.graph
@@ -110,14 +110,14 @@ def test_without_dot_the_page_shows_a_table_and_how_to_get_the_picture(
 
 
 def test_the_student_page_leaves_withheld_checks_and_their_graphs_out(
-        unordered: GradeReport) -> None:
-    hidden = result(unordered, "engine.backward.graphs")
+        forwards: GradeReport) -> None:
+    hidden = result(forwards, "engine.backward.graphs")
     assert hidden.visibility == "after_due_date" and hidden.verdict.graph is not None
-    student = render_html(unordered, include_hidden=False)
-    instructor = render_html(unordered)
+    student = render_html(forwards, include_hidden=False)
+    instructor = render_html(forwards)
     assert "engine.backward.graphs" in instructor
     assert "engine.backward.graphs" not in student and hidden.title not in student
-    shown = [r for r in unordered.results if r.visibility == "visible"]
+    shown = [r for r in forwards.results if r.visibility == "visible"]
     assert student.count('<tr class="check ') == len(shown)
     assert student.count('class="node wrong first"') == sum(
         1 for r in shown if r.verdict.graph is not None and r.verdict.graph.first_wrong())
