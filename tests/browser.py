@@ -25,12 +25,14 @@ def chromium_path() -> str:
     """The browser to drive, or skip the test with the reason."""
     pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not "
                         "installed (pip install playwright)")
-    candidates = [os.environ.get("MGRADE_CHROMIUM"), "/usr/bin/chromium",
-                  shutil.which("chromium"), shutil.which("chromium-browser")]
+    chosen = os.environ.get("MGRADE_CHROMIUM")
+    candidates = [chosen] if chosen else ["/usr/bin/chromium", shutil.which("chromium"),
+                                          shutil.which("chromium-browser")]
     for path in candidates:
         if path and Path(path).is_file() and os.access(path, os.X_OK):
             return path
-    pytest.skip("no Chromium found (apt-get install chromium, or set MGRADE_CHROMIUM)")
+    where = f"MGRADE_CHROMIUM={chosen} is not an executable" if chosen else "no Chromium found"
+    pytest.skip(f"{where} (apt-get install chromium, or set MGRADE_CHROMIUM)")
 
 
 def artifacts_dir() -> Path:

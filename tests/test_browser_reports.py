@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from browser import open_page, screenshot
+from browser import chromium_path, open_page, screenshot
 from reportdata import graded
 
 from autograder.analytics import analyse, load_class
@@ -19,6 +19,11 @@ from autograder.reporters.class_html import write_class_html
 
 pytest.importorskip("graphviz")
 pytestmark = pytest.mark.slow  # grades two submissions and starts a browser
+
+
+@pytest.fixture(autouse=True)
+def _browser_present() -> None:
+    chromium_path()  # skip, saying why, before spending time on grading
 
 
 def test_a_buggy_submission_report_in_the_browser(tmp_path: Path) -> None:
