@@ -81,10 +81,14 @@ def _graph_check(check_id: str, ctx: CheckContext, strategy: st.SearchStrategy[G
                        f"expected {want!r}")
             raise Failure(Outcome.WRONG, summary, summary + ".",
                           graph.snippet(f"#{index}", want, show(got)),
-                          graph=backprop_graph(graph, ctx.oracle, read, reply.values, expected,
-                                               {read[i] for i in wrong}))
+                          data=(graph, read, reply.values, expected, {read[i] for i in wrong}))
 
     tried, failure = run_property(ctx, check_id, strategy, body)
+    if failure is not None and failure.data:  # drawn once, for the shrunk example only
+        try:
+            failure.graph = backprop_graph(failure.data[0], ctx.oracle, *failure.data[1:])
+        except Exception:  # noqa: BLE001 - the picture must never cost the verdict
+            failure.graph = None
     return verdict_from(check_id, tried, failure, passed)
 
 
