@@ -158,3 +158,24 @@ def test_draw_graph_source_names_values_ops_and_marks() -> None:
     right = dataclasses.replace(graph, nodes=(dataclasses.replace(graph.nodes[0], wrong=False),
                                               graph.nodes[1]))
     assert right.first_wrong() is None and first_wrong_sentence(right) == ""
+
+
+@pytest.mark.parametrize(("submission", "name"), [
+    ("examples/submissions/reference (generated from reference/micrograd)", "reference"),
+    ("/graded/alice.zip", "alice.zip"),
+    ("C:\\\\course\\\\bob\\\\", "bob"),
+    ("carol", "carol"),
+])
+def test_the_tab_title_is_the_submissions_own_name(submission: str, name: str) -> None:
+    from autograder.reporters.html import submission_name
+
+    assert submission_name(submission) == name
+
+
+def test_feedback_code_is_rendered_as_code() -> None:
+    from autograder.reporters.html_base import prose
+
+    html = prose("Use `+=`, not `=` <b>.\n\n```\nx = Value(1.0)\n```\nlast `line")
+    assert "<code>+=</code>" in html and "<code>=</code>" in html and "&lt;b&gt;" in html
+    assert "<pre><code>x = Value(1.0)</code></pre>" in html
+    assert "last `line" in html  # an unmatched backtick stays as it is
