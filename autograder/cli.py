@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 
 from autograder import __version__
+from autograder.commands.check import check as check_command
 from autograder.report_cmd import report as report_command
 
 stderr = Console(stderr=True)
@@ -76,15 +77,19 @@ def _fallback_report(submission: Path, assignments: list[str], seed: int | None,
               type=click.Path(path_type=Path, file_okay=False),
               help="Where assignments/<id>/assignment.toml live (default: the course repo's).")
 @click.option("--quiet", "-q", is_flag=True, help="Only print the total.")
+@click.option("--audience", type=click.Choice(["instructor", "student"]), default="instructor",
+              show_default=True, help="student: leave withheld (hidden, after-due-date) checks "
+              "out of every report and total.")
 def grade(submission: Path, assignments: tuple[str, ...], json_path: Path | None,
           junit_path: Path | None, md_path: Path | None, html_path: Path | None,
           seed: int | None, fail_under: float | None, isolation: str | None, oracle: str,
-          assignment_dirs: tuple[Path, ...], quiet: bool) -> None:
+          assignment_dirs: tuple[Path, ...], quiet: bool, audience: str) -> None:
     """Grade SUBMISSION (a folder with micrograd/engine.py or engine.py, or a .zip of one)."""
     from autograder.grading import GradeOptions
     from autograder.manifest import ManifestError, available_assignments, default_assignment_dirs
     from autograder.oracle import OracleUnavailable
     from autograder.reporters import render_text
+    from autograder.reporters.audience import for_audience
     from autograder.sandbox import IsolationUnavailable
 
     dirs = list(assignment_dirs) or default_assignment_dirs()
@@ -101,6 +106,7 @@ def grade(submission: Path, assignments: tuple[str, ...], json_path: Path | None
         raise click.UsageError(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - never crash without a results file
         report = _fallback_report(submission, ids, seed, f"{type(exc).__name__}: {exc}")
+    report = for_audience(report, audience)
     ok = _write_outputs(report, json_path, junit_path, md_path, html_path)
     if quiet:
         click.echo(f"{report.score:g}/{report.max_score:g} ({report.percent:.1f}%)")
@@ -143,10 +149,24 @@ def _grade_with_progress(submission: Path, options, quiet: bool):
               help="The reference package folder (default: reference/micrograd).")
 @click.option("--template", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="The template folder to write (default: students_template).")
-def release(check: bool, reference: Path | None, template: Path | None) -> None:
-    """Generate students_template/ from the reference solution (or --check for drift)."""
+@click.option("--kit", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Write the student kit to this new folder instead (see docs/RELEASE.md).")
+@click.option("--assignment", "-a", "assignments", multiple=True, metavar="ID",
+              help="With --kit: an assignment to release (repeatable; default: all).")
+@click.option("--zip", "archive", is_flag=True, help="With --kit: also write KIT.zip.")
+def release(check: bool, reference: Path | None, template: Path | None, kit: Path | None,
+            assignments: tuple[str, ...], archive: bool) -> None:
+    """Generate students_template/ from the reference solution (or --check for drift), or a
+    student kit with --kit."""
     from autograder.release import ReleaseError, check_template, default_paths, write_template
 
+    if kit is not None:
+        from autograder.release.command import release_kit
+
+        release_kit(kit, reference, assignments, archive)
+        return
+    if assignments or archive:
+        raise click.UsageError("-a and --zip only apply to --kit")
     try:
         if reference is None or template is None:
             default_reference, default_template = default_paths()
@@ -166,6 +186,9 @@ def release(check: bool, reference: Path | None, template: Path | None) -> None:
     except ReleaseError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {len(written)} file(s) to {template}")
+
+
+main.add_command(check_command)
 
 
 # ---- checks ------------------------------------------------------------------------------------

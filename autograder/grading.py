@@ -53,6 +53,9 @@ class GradeOptions:
     oracle: str = "auto"
     assignment_dirs: list[Path] = field(default_factory=list)
     progress: object = None  # callable(check_id, index, total) for progress bars
+    # Grade only these check ids of the manifests (None: all). The checks they rely on still run,
+    # unscored and unlisted, exactly as in a full grade, so each verdict is the full grade's.
+    only: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class Planned:
     check: CheckDef
     spec: CheckSpec | None
     assignment: Assignment
+    scored: bool = True  # False: run (its verdict informs others) but neither scored nor listed
 
 
 def load_assignments(ids: Iterable[str], dirs: list[Path]) -> list[Assignment]:
@@ -79,8 +83,13 @@ def load_assignments(ids: Iterable[str], dirs: list[Path]) -> list[Assignment]:
     return assignments
 
 
-def plan(assignments: list[Assignment]) -> list[Planned]:
-    """Scored checks in catalogue order, plus the op checks the graph checks rely on."""
+def plan(assignments: list[Assignment], only: Iterable[str] | None = None) -> list[Planned]:
+    """Scored checks in catalogue order, plus the op checks the graph checks rely on.
+
+    With `only`, the other checks are left out unless a kept one relies on them (its `needs`, or
+    every op for graph and network checks); those stay in the plan, with their own manifest entry,
+    but unscored.
+    """
     every = catalogue()
     scored: dict[str, Planned] = {}
     for assignment in assignments:
@@ -91,8 +100,32 @@ def plan(assignments: list[Assignment]) -> list[Planned]:
         needed |= {cid for cid in every if cid.startswith("engine.") and
                    not cid.startswith("engine.backward.")}
     first = assignments[0]
-    return [scored.get(cid) or Planned(check, None, first)
-            for cid, check in every.items() if cid in needed]
+    planned = [scored.get(cid) or Planned(check, None, first)
+               for cid, check in every.items() if cid in needed]
+    if only is None:
+        return planned
+    kept = set(only) & set(scored)
+    relied_on = _relied_on(kept, planned)
+    return [item if item.check.id in kept else replace(item, scored=False)
+            for item in planned if item.check.id in kept | relied_on]
+
+
+def _relied_on(kept: set[str], planned: list[Planned]) -> set[str]:
+    """The planned checks whose verdicts the `kept` ones read, transitively: their `needs`, and
+    every op check for graph and network checks (they build only from ops that passed)."""
+    ids = {item.check.id for item in planned}
+    by_id = {item.check.id: item.check for item in planned}
+    found: set[str] = set()
+    if any(cid.startswith("engine.backward.") or cid.startswith("nn.") for cid in kept):
+        found |= {cid for cid in ids if cid.startswith("engine.") and
+                  not cid.startswith("engine.backward.")}
+    pending = list(kept | found)
+    while pending:
+        for need in by_id[pending.pop()].needs:
+            if need in ids and need not in found and need not in kept:
+                found.add(need)
+                pending.append(need)
+    return found
 
 
 def _policy_verdicts(planned: list[Planned], violations: list[PolicyViolation],
@@ -291,7 +324,7 @@ def score(planned: list[Planned], verdicts: dict[str, Verdict],
           durations: dict[str, float]) -> list[CheckResult]:
     results = []
     for item in planned:
-        if item.spec is None:
+        if item.spec is None or not item.scored:
             continue
         verdict = verdicts[item.check.id]
         results.append(CheckResult(
@@ -314,7 +347,7 @@ def grade(submission: Path, options: GradeOptions) -> GradeReport:
     assignments = load_assignments(options.assignments, options.assignment_dirs)
     isolation = detect_isolation(options.isolation)
     seed = options.seed if options.seed is not None else assignments[0].seed
-    planned = plan(assignments)
+    planned = plan(assignments, options.only)
     oracle = load_oracle(options.oracle)
     report = GradeReport(
         submission=str(submission), assignments=[a.id for a in assignments], seed=seed,

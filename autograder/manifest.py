@@ -33,9 +33,10 @@ LIMIT_RANGES: dict[str, tuple[float, float, float]] = {
     "output_cap_kb": (64, 1, 16_384),  # captured student stdout/stderr per worker
 }
 
-_SECTIONS = ("assignment", "limits", "policy", "checks")
+_SECTIONS = ("assignment", "limits", "policy", "checks", "release")
 _ASSIGNMENT_KEYS = ("id", "title", "seed")
 _POLICY_KEYS = ("allow_imports", "strict_imports")
+_RELEASE_KEYS = ("implement",)
 _CHECK_KEYS = ("points", "visibility", "title", "tags", "params")
 _CHECK_ID = re.compile(r"^[a-z0-9_]+(?:[.-][a-z0-9_]+)*$")
 _ASSIGNMENT_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
@@ -82,6 +83,9 @@ class Assignment:
     # False: a forbidden import costs only the checks whose code uses it (an unused one costs
     # nothing). True: any forbidden import in a file costs every check that runs the file.
     strict_imports: bool = False
+    # [release] implement: patterns of the reference functions students write for this assignment
+    # ("engine.Value.__add__", "nn.*"); see docs/RELEASE.md.
+    implement: tuple[str, ...] = ()
 
     @property
     def max_score(self) -> float:
@@ -123,11 +127,13 @@ def load_assignment(path: Path, known_checks: Collection[str] | None = None) -> 
 
 def default_assignment_dirs() -> list[Path]:
     """Where assignments are looked up: $MGRADE_ASSIGNMENTS (os.pathsep-separated), then the
-    repository's assignments/ folder next to the autograder package."""
+    repository's assignments/ folder next to the autograder package, then the manifests installed
+    with the package (autograder/assignments, the same files in a wheel)."""
     dirs = [Path(item) for item in os.environ.get(ENV_ASSIGNMENTS, "").split(os.pathsep) if item]
-    repo_dir = Path(__file__).resolve().parent.parent / "assignments"
-    if repo_dir.is_dir() and repo_dir not in dirs:
-        dirs.append(repo_dir)
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "assignments", here / "assignments"):
+        if candidate.is_dir() and candidate not in dirs:
+            dirs.append(candidate)
     return dirs
 
 
@@ -198,7 +204,11 @@ class _Parser:
         if not isinstance(strict, bool):
             raise self.fail("policy.strict_imports", f"must be true or false, got {_show(strict)}")
         checks = self.checks(self.table(data, "checks", required=True), known_checks)
-        return Assignment(assignment_id, title, seed, limits, allow, checks, file, strict)
+        release = self.table(data, "release")
+        self.no_unknown_keys("release", release, _RELEASE_KEYS)
+        implement = self.string_list(release, "release.implement", "implement")
+        return Assignment(assignment_id, title, seed, limits, allow, checks, file, strict,
+                          implement)
 
     # -- sections --
 

@@ -33,6 +33,9 @@ class Outcome(StrEnum):
 
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+# What a student sees while working: a kit's manifests, `mgrade check` and every student-audience
+# report hold only these checks. The others are withheld until the course releases them.
+STUDENT_VISIBLE = ("visible",)
 
 Grad = float | str | None  # a gradient: a float, a worker tag ("nan", "bad:NoneType"), or unknown
 

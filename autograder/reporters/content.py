@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from autograder.model import CheckResult, GradeReport, Outcome, Verdict
+from autograder.model import STUDENT_VISIBLE, CheckResult, GradeReport, Outcome, Verdict
 from autograder.reporters.sanitize import clean_text
 
 # Outcomes where the check never reached a judgement of the student's values: the worker or the
@@ -121,7 +121,7 @@ def shown_results(report: GradeReport, include_hidden: bool = True) -> Shown:
     if include_hidden:
         results = list(report.results)
     else:
-        results = [r for r in report.results if r.visibility == "visible"]
+        results = [r for r in report.results if r.visibility in STUDENT_VISIBLE]
     return Shown(
         results=results,
         withheld=len(report.results) - len(results),

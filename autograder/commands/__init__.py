@@ -1,0 +1,1 @@
+"""`mgrade` subcommands that live in their own module (registered in `autograder.cli`)."""
