@@ -352,7 +352,7 @@ def grade(submission: Path, options: GradeOptions) -> GradeReport:
     report = GradeReport(
         submission=str(submission), assignments=[a.id for a in assignments], seed=seed,
         isolation=isolation.level.value, isolation_note=isolation.note, oracle=oracle.name,
-        grader_version=__version__)
+        grader_version=__version__, assignment_titles={a.id: a.title for a in assignments})
     verdicts: dict[str, Verdict] = {}
     durations: dict[str, float] = {}
     load_failures: dict[bool, str] = {}

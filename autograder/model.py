@@ -147,6 +147,7 @@ class GradeReport:
     messages: list[str] = field(default_factory=list)  # top-level notes (policy, load errors, ...)
     execution_time: float = 0.0
     internal_error: str | None = None  # set when grading could not complete
+    assignment_titles: dict[str, str] = field(default_factory=dict)  # id -> manifest title
 
     @property
     def score(self) -> float:

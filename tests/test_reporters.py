@@ -298,6 +298,7 @@ def test_gradescope_top_level_schema(report: GradeReport) -> None:
         "isolation_note": "weak isolation: no user namespaces on this host",
         "oracle": "torch 2.13.0 float64",
         "submission": "submissions/alice",
+        "assignment_titles": {},
     }
     json.dumps(data, allow_nan=False)
 
@@ -337,7 +338,9 @@ def test_gradescope_tests_schema(report: GradeReport) -> None:
             "outcome": r.verdict.outcome.value,
             "examples": 50,
             "duration_s": 0.25,
+            "title": r.title,
         }
+        assert test["output"].startswith(r.title + "\n\n")  # the manifest's title comes first
     assert tests[0]["tags"] == ["engine", "passed", "forward"]
 
 
@@ -429,7 +432,7 @@ def test_gradescope_caps_the_whole_file(tmp_path: Path) -> None:
     assert data["output"].endswith("[... truncated]")
     assert all(len(t["output"].encode()) <= TEST_OUTPUT_LIMIT for t in data["tests"])
     assert data["tests"][0]["output"].endswith("[... truncated]")
-    assert data["tests"][-1]["output"] == "short pass"  # short outputs are left whole
+    assert data["tests"][-1]["output"] == "engine add forward\n\nshort pass"  # left whole
     assert size > FILE_LIMIT * 0.8  # the budget is used, not thrown away
 
 
@@ -459,7 +462,11 @@ def test_junit_structure_and_counts(tmp_path: Path, report: GradeReport) -> None
     assert [c.get("name") for c in cases] == [r.check_id for r in report.results[:5]]
     assert {c.get("classname") for c in cases} == {"engine"}
     assert cases[0].get("time") == "0.250"
-    assert not list(cases[0])  # passed: no child elements
+    # passed: no failure, only the manifest's title as a property
+    assert [(p.get("name"), p.get("value")) for p in cases[0].iter("property")] == [
+        ("title", report.results[0].title)
+    ]
+    assert cases[0].find("failure") is None and cases[0].find("error") is None
     failure = cases[1].find("failure")
     assert failure is not None
     assert failure.get("type") == "wrong"

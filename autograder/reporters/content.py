@@ -66,6 +66,17 @@ def check_label(result: CheckResult) -> str:
     return f"{result.check_id} {mark}" if mark else result.check_id
 
 
+def assignment_heading(report: GradeReport, assignment: str) -> str:
+    """ "ops: Engine ops: forward and backward of every operation" (the id alone without a title)."""
+    title = report.assignment_titles.get(assignment)
+    return f"{assignment}: {clean_text(title)}" if title else clean_text(assignment)
+
+
+def assignment_headings(report: GradeReport) -> list[str]:
+    """One `assignment_heading` per assignment of the report, in report order."""
+    return [assignment_heading(report, a) for a in assignment_order(report)]
+
+
 def total_line(score: float, max_score: float) -> str:
     """ "7.5/10.0 (75.0%)"."""
     percent = 100.0 * score / max_score if max_score else 0.0

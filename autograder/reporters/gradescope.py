@@ -58,6 +58,8 @@ def gradescope_json(report: GradeReport) -> dict[str, Any]:
             "isolation_note": clean_text(report.isolation_note),
             "oracle": clean_text(report.oracle),
             "submission": clean_text(report.submission),
+            "assignment_titles": {clean_text(k): clean_text(v)
+                                  for k, v in report.assignment_titles.items()},
         },
         "tests": tests,
     }
@@ -90,6 +92,8 @@ def _top_output(report: GradeReport) -> str:
 def _test_entry(result: CheckResult, number: str) -> dict[str, Any]:
     verdict = result.verdict
     output = failure_text(result) if not result.passed else clean_text(verdict.summary).strip()
+    if result.title:
+        output = f"{clean_text(result.title).strip()}\n\n{output}"
     tags = [result.assignment, verdict.outcome.value, *result.tags]
     return {
         "name": result.check_id,
@@ -112,6 +116,7 @@ def _test_extra(result: CheckResult) -> dict[str, Any]:
         "outcome": verdict.outcome.value,
         "examples": int(verdict.examples),
         "duration_s": round(finite(result.duration_s), 3),
+        "title": clean_text(result.title),
     }
     if verdict.graph is not None:
         extra["graph"] = verdict.graph.to_json()

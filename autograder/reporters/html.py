@@ -17,6 +17,7 @@ from autograder.model import CheckResult, GradeReport
 from autograder.reporters.atomic import atomic_write_text
 from autograder.reporters.content import (
     INTERNAL_ERROR_EXPLANATION,
+    assignment_headings,
     shown_results,
     total_line,
     withheld_line,
@@ -55,6 +56,7 @@ def submission_name(submission: str) -> str:
 def _header(report: GradeReport, name: str, total: str, withheld: int) -> str:
     parts = ["<header>", f"<h1>{e(name)} <small>mgrade report</small></h1>",
              f'<p class="score">{e(total)}</p>']
+    parts += [f'<p class="assignment">{e(h)}</p>' for h in assignment_headings(report)]
     if report.internal_error:
         parts.append(
             f'<div class="banner"><strong>Grader error.</strong> {e(INTERNAL_ERROR_EXPLANATION)}'

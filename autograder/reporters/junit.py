@@ -90,7 +90,7 @@ def _suite(report: GradeReport, assignment: str, results: list[CheckResult]) -> 
         skipped="0",
         time=_seconds(sum(finite(r.duration_s) for r in results)),
     )
-    suite.append(_properties(report))
+    suite.append(_properties(report, title=report.assignment_titles.get(assignment)))
     for result in results:
         suite.append(_testcase(result))
     if report.messages:
@@ -99,8 +99,10 @@ def _suite(report: GradeReport, assignment: str, results: list[CheckResult]) -> 
     return suite
 
 
-def _properties(report: GradeReport) -> ET.Element:
+def _properties(report: GradeReport, title: str | None = None) -> ET.Element:
     properties = ET.Element("properties")
+    if title:
+        ET.SubElement(properties, "property", name="title", value=_safe(title))
     for name, value in (
         ("seed", report.seed),
         ("isolation", report.isolation),
@@ -120,6 +122,9 @@ def _testcase(result: CheckResult) -> ET.Element:
         name=_safe(result.check_id),
         time=_seconds(result.duration_s),
     )
+    if result.title:
+        properties = ET.SubElement(case, "properties")
+        ET.SubElement(properties, "property", name="title", value=_safe(result.title))
     if not result.passed:
         outcome = result.verdict.outcome
         tag = "error" if outcome in ERROR_OUTCOMES else "failure"

@@ -20,6 +20,7 @@ from autograder.model import CheckResult, GradeReport
 from autograder.reporters.atomic import atomic_write_text
 from autograder.reporters.content import (
     INTERNAL_ERROR_EXPLANATION,
+    assignment_headings,
     feedback_body,
     points_cell,
     shown_results,
@@ -97,6 +98,7 @@ def _head(report: GradeReport, score: float, max_score: float, withheld: int) ->
             f"> {inline(one_line(report.internal_error, 500))}",
             "",
         ]
+    lines += [f"- {inline(heading)}" for heading in assignment_headings(report)] + [""]
     lines.append(
         f"Submission {inline(report.submission)} · seed {report.seed} · isolation "
         f"{inline(report.isolation)} · oracle {inline(report.oracle)} · "
@@ -118,6 +120,8 @@ def _table(results: list[CheckResult]) -> str:
     for r in results:
         mark = visibility_mark(r)
         check = inline(r.check_id) + (f" _{inline(mark)}_" if mark else "")
+        if r.title:
+            check += f"<br>{inline(r.title)}"
         icon = "✅" if r.passed else "❌"
         reason = inline(one_line(r.verdict.summary, REASON_WIDTH))
         rows.append(f"| {check} | {points_cell(r)} | {icon} {status_label(r)} | {reason} |")
@@ -131,7 +135,9 @@ def _details(result: CheckResult) -> str:
     parts = [
         "",
         f"<details><summary><strong>{title}</strong>: {html.escape(status_label(result))}, "
-        f"{points_cell(result)}</summary>",
+        f"{points_cell(result)}"
+        + (f" · {html.escape(clean_text(result.title))}" if result.title else "")
+        + "</summary>",
         "",
     ]
     if verdict.notes:

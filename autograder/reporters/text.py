@@ -22,6 +22,7 @@ from autograder.model import CheckResult, GradeReport
 from autograder.reporters.content import (
     ERROR_OUTCOMES,
     INTERNAL_ERROR_EXPLANATION,
+    assignment_headings,
     check_label,
     feedback_body,
     points_cell,
@@ -107,12 +108,13 @@ def _renderables(
 
 
 def _results_table(report: GradeReport, results: list[CheckResult], plain: bool) -> Table:
+    headings = "".join(f"\n{h}" for h in assignment_headings(report))
     table = Table(
-        title=Text(f"mgrade results: {clean_text(report.submission)}"),
+        title=Text(f"mgrade results: {clean_text(report.submission)}{headings}"),
         box=box.ASCII if plain else box.HEAVY_HEAD,
         show_lines=False,
     )
-    table.add_column("Check", no_wrap=True)
+    table.add_column("Check", overflow="fold")
     table.add_column("Points", justify="right", no_wrap=True)
     table.add_column("Status", no_wrap=True)
     table.add_column("Reason", overflow="fold")
@@ -131,6 +133,8 @@ def _check_cell(result: CheckResult) -> Text:
     cell = Text(clean_text(result.check_id))
     if mark:
         cell.append(f" {mark}", style="dim")
+    if result.title:
+        cell.append(f"\n{clean_text(result.title)}", style="dim")
     return cell
 
 
@@ -163,6 +167,8 @@ def _failure_details(result: CheckResult) -> list[RenderableType]:
     verdict = result.verdict
     label = clean_text(check_label(result))
     title = f"{label}: {status_label(result)}, {points_cell(result)}"
+    if result.title:
+        title += f" ({clean_text(result.title)})"
     # A str title would be parsed as markup (and emoji codes); a Text is shown as is.
     parts: list[RenderableType] = [Rule(Text(title), style="red", align="left")]
     if verdict.notes:
