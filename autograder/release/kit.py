@@ -60,11 +60,11 @@ def write_kit(reference_dir: Path, out: Path, assignment_dirs: Sequence[Path],
     every = _load(assignment_dirs, available_assignments(assignment_dirs))
     if not every:
         raise ReleaseError(f"no assignments found in {', '.join(map(str, assignment_dirs))}")
-    ids = list(dict.fromkeys(chosen)) or [a.id for a in every]
     by_id = {a.id: a for a in every}
-    unknown = [i for i in ids if i not in by_id]
+    unknown = [i for i in chosen if i not in by_id]
     if unknown:
         _load(assignment_dirs, unknown)  # raises ManifestError naming what was searched
+    ids = suggested_order(list(dict.fromkeys(chosen)) or list(by_id), by_id)
     picked = [visible_only(by_id[i]) for i in ids]
     mapped = map_regions(reference_dir, every)
     package = generate_package(reference_dir, selection(mapped, ids))
@@ -95,6 +95,13 @@ def write_kit(reference_dir: Path, out: Path, assignment_dirs: Sequence[Path],
         wheel=out / "wheels" / wheel.name if wheel else None,
         archive=zipped,
     )
+
+
+def suggested_order(ids: list[str], by_id: dict[str, Assignment]) -> list[str]:
+    """Assignments in the order students best work through them: by the catalogue position of
+    their first check (ops before backpropagation before the network)."""
+    position = {cid: index for index, cid in enumerate(catalogue())}
+    return sorted(ids, key=lambda i: min((position[c.id] for c in by_id[i].checks), default=0))
 
 
 def _load(dirs: Sequence[Path], ids: Sequence[str]) -> list[Assignment]:

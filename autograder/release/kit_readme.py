@@ -39,10 +39,7 @@ _SELF_CHECK = """
 
 From this folder (the one that holds `micrograd/` and `assignments/`):
 
-    mgrade check                          # every check below
-    mgrade check -a {first}{pad}# one assignment
-    mgrade check --only {example}{pad2}# one check id, or every check starting with it
-    mgrade check --json results.json      # also write the results as JSON
+{commands}
 
 Each failed check shows the input that fails, what was expected, what your code returned, and a
 snippet under "Reproduce with:" that you can paste into Python to see the bug for yourself.
@@ -70,9 +67,15 @@ def kit_readme(assignments: Sequence[Assignment], mapped: Sequence[MappedRegion]
         parts.append(_assignment_section(number, assignment, mapped, stubbed))
     first = assignments[0].id
     example = assignments[0].checks[0].id.rsplit(".", 1)[0]
-    parts.append(_SELF_CHECK.format(first=first, example=example,
-                                    pad=" " * max(1, 23 - len(first)),
-                                    pad2=" " * max(1, 19 - len(example))))
+    commands = [
+        ("mgrade check", "every check below"),
+        (f"mgrade check -a {first}", "one assignment"),
+        (f"mgrade check --only {example}", "one check id, or every check starting with it"),
+        ("mgrade check --json results.json", "also write the results as JSON"),
+    ]
+    width = max(len(c) for c, _ in commands) + 2
+    parts.append(_SELF_CHECK.format(commands="\n".join(
+        f"    {command.ljust(width)}# {what}" for command, what in commands)))
     return "".join(parts)
 
 
@@ -84,7 +87,7 @@ def _assignment_section(number: int, assignment: Assignment, mapped: Sequence[Ma
     shown: list[str] = []
     for name in dict.fromkeys(_function(n) for n in functions):
         file, _, qualname = name.partition(".")
-        checks = [i for i in ids if i in _checks_of(qualname)]
+        checks = [i for i in ids if _checks(qualname, i)]
         by = f" (checked by {', '.join(f'`{c}`' for c in checks)})" if checks else ""
         shown.append(f"1. `{qualname}` in `micrograd/{file}.py`{by}")
     lines += shown or ["Nothing to write for this assignment: its code ships complete."]
@@ -102,8 +105,10 @@ def _function(name: str) -> str:
     return ".".join(parts)
 
 
-def _checks_of(qualname: str) -> set[str]:
-    """The op checks that grade a Value method, from the op table."""
+def _checks(qualname: str, check_id: str) -> bool:
+    """Whether `check_id` grades the Value method `qualname` (from the op table; backward() is
+    graded by the engine.backward.* checks)."""
     method = qualname.rpartition(".")[2]
-    return {f"engine.{op.name}.{part}" for op in OPS if op.method == method
-            for part in ("forward", "backward")}
+    if qualname == "Value.backward":
+        return check_id.startswith("engine.backward.")
+    return any(check_id.startswith(f"engine.{op.name}.") for op in OPS if op.method == method)

@@ -67,7 +67,7 @@ def check_label(result: CheckResult) -> str:
 
 
 def assignment_heading(report: GradeReport, assignment: str) -> str:
-    """ "ops: Engine ops: forward and backward of every operation" (the id alone without a title)."""
+    """ "ops: Engine ops: forward and backward of every operation"; the bare id without a title."""
     title = report.assignment_titles.get(assignment)
     return f"{assignment}: {clean_text(title)}" if title else clean_text(assignment)
 
