@@ -190,6 +190,11 @@ def test_kit_manifest_reads_back_with_only_visible_checks(tmp_path: Path):
     assert [c.id for c in kit.checks] == [c.id for c in course.checks if c.visibility == "visible"]
     assert kit.check("engine.backward.deep").params == {"depth": 10000}
     assert (kit.title, kit.seed, kit.limits) == (course.title, course.seed, course.limits)
+    mlp = load_assignment(ASSIGNMENTS / "mlp")
+    (tmp_path / "mlp").mkdir()
+    (tmp_path / "mlp" / "assignment.toml").write_text(kit_manifest(mlp), encoding="utf-8")
+    assert load_assignment(tmp_path / "mlp").checks == mlp.checks  # params, titles with "·"
+    assert "w·x" in (tmp_path / "mlp" / "assignment.toml").read_text(encoding="utf-8")
 
 
 def test_release_refuses_a_folder_that_is_not_empty(tmp_path: Path):

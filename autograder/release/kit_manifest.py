@@ -71,11 +71,12 @@ def _check(check: CheckSpec) -> list[str]:
 
 
 def _value(value: Any) -> str:
-    """A TOML value. JSON's string escapes are all valid TOML basic-string escapes."""
+    """A TOML value. JSON's string escapes are all valid TOML basic-string escapes; DEL, which
+    JSON leaves as is and TOML forbids raw, is escaped too."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=True)
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
