@@ -73,8 +73,11 @@ def assignment_heading(report: GradeReport, assignment: str) -> str:
 
 
 def assignment_headings(report: GradeReport) -> list[str]:
-    """One `assignment_heading` per assignment of the report, in report order."""
-    return [assignment_heading(report, a) for a in assignment_order(report)]
+    """One `assignment_heading` per assignment the report lists checks of (every assignment when
+    it lists none), in report order."""
+    listed = {r.assignment for r in report.results}
+    return [assignment_heading(report, a) for a in assignment_order(report)
+            if a in listed or not listed]
 
 
 def total_line(score: float, max_score: float) -> str:
