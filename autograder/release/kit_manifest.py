@@ -47,6 +47,7 @@ def kit_manifest(assignment: Assignment) -> str:
         "",
         "[policy]",
         f"allow_imports = {_value(list(kept.allow_imports))}",
+        f"strict_imports = {_value(kept.strict_imports)}",
     ]
     if kept.implement:
         lines += ["", "[release]", f"implement = {_value(list(kept.implement))}"]
