@@ -163,6 +163,8 @@ def release(check: bool, reference: Path | None, template: Path | None, kit: Pat
     if kit is not None:
         from autograder.release.command import release_kit
 
+        if check:
+            raise click.UsageError("--check compares students_template/; not with --kit")
         release_kit(kit, reference, assignments, archive)
         return
     if assignments or archive:
