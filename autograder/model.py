@@ -148,6 +148,13 @@ class GradeReport:
     execution_time: float = 0.0
     internal_error: str | None = None  # set when grading could not complete
     assignment_titles: dict[str, str] = field(default_factory=dict)  # id -> manifest title
+    audience: str = "instructor"  # "student": withheld checks and the seed are left out
+
+    @property
+    def shows_seed(self) -> bool:
+        """The seed picks the hidden inputs: with it a student could replay them, so only the
+        instructor's view shows it."""
+        return self.audience == "instructor"
 
     @property
     def score(self) -> float:

@@ -112,3 +112,13 @@ def test_grade_cli_student_audience_writes_no_withheld_check(tmp_path: Path):
     assert "engine.backward.deep" in student.replace("\\", "")
     assert json.loads(outputs["json"].read_text())["score"] == 7.0  # 10 points minus 3 withheld
     assert "engine.backward.graphs" in grade().replace("\\", "")
+
+
+def test_student_audience_leaves_the_seed_out_of_every_format():
+    """The seed picks the generated inputs; with it a student could replay the hidden ones."""
+    report = mixed_report()
+    seed = str(report.seed)
+    for name, text in every_format(report).items():
+        assert seed in text, f"{name}: the instructor view shows the seed"
+    for name, text in every_format(for_audience(report, "student")).items():
+        assert seed not in text, f"{name}: the student view shows the seed"

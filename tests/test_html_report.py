@@ -74,7 +74,7 @@ def test_results_json_carries_the_graph_and_it_round_trips(tanh: GradeReport,
         assert stored == result(report, check_id).verdict.graph
         assert {"outcome", "examples", "duration_s"} <= set(test["extra_data"])
     passed = next(t for t in gradescope_json(tanh)["tests"] if t["name"] == "engine.add.forward")
-    assert set(passed["extra_data"]) == {"outcome", "examples", "duration_s"}
+    assert set(passed["extra_data"]) == {"outcome", "examples", "duration_s", "title"}
 
 
 def test_the_page_draws_the_graph_and_marks_the_wrong_node(tanh: GradeReport) -> None:

@@ -4,7 +4,7 @@ The instructor's view (the default) is the whole report. The student's view keep
 students see while they work (`autograder.model.STUDENT_VISIBLE`): withheld checks (hidden,
 after the due date, after publication) are removed from the report itself, so no reporter (text,
 Markdown, HTML, JUnit, results.json) can list them, count them in a total or mention how many there
-are.
+are. The seed, which picks the generated inputs, is left out of every format too.
 """
 
 from __future__ import annotations
@@ -23,4 +23,4 @@ def for_audience(report: GradeReport, audience: str) -> GradeReport:
     if audience != "student":
         raise ValueError(f"unknown audience {audience!r}: use {' or '.join(AUDIENCES)}")
     kept = [r for r in report.results if r.visibility in STUDENT_VISIBLE]
-    return replace(report, results=kept, messages=list(report.messages))
+    return replace(report, results=kept, messages=list(report.messages), audience="student")

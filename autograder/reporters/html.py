@@ -63,8 +63,9 @@ def _header(report: GradeReport, name: str, total: str, withheld: int) -> str:
             f"<pre>{e(truncate_utf8(clean_text(report.internal_error), DETAIL_LIMIT))}</pre></div>"
         )
     parts.append(
-        f'<p class="facts">Submission <code>{e(report.submission)}</code> · seed '
-        f"<code>{report.seed}</code> · isolation <code>{e(report.isolation)}</code> · oracle "
+        f'<p class="facts">Submission <code>{e(report.submission)}</code> · '
+        + (f"seed <code>{report.seed}</code> · " if report.shows_seed else "")
+        + f"isolation <code>{e(report.isolation)}</code> · oracle "
         f"<code>{e(report.oracle)}</code> · mgrade <code>{e(report.grader_version)}</code></p>"
     )
     if report.isolation_note:

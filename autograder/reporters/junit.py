@@ -103,8 +103,9 @@ def _properties(report: GradeReport, title: str | None = None) -> ET.Element:
     properties = ET.Element("properties")
     if title:
         ET.SubElement(properties, "property", name="title", value=_safe(title))
+    facts = [("seed", report.seed)] if report.shows_seed else []
     for name, value in (
-        ("seed", report.seed),
+        *facts,
         ("isolation", report.isolation),
         ("isolation_note", report.isolation_note),
         ("oracle", report.oracle),

@@ -100,7 +100,9 @@ def _head(report: GradeReport, score: float, max_score: float, withheld: int) ->
         ]
     lines += [f"- {inline(heading)}" for heading in assignment_headings(report)] + [""]
     lines.append(
-        f"Submission {inline(report.submission)} · seed {report.seed} · isolation "
+        f"Submission {inline(report.submission)} · "
+        + (f"seed {report.seed} · " if report.shows_seed else "")
+        + "isolation "
         f"{inline(report.isolation)} · oracle {inline(report.oracle)} · "
         f"mgrade {inline(report.grader_version)}"
     )

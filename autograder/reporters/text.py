@@ -96,7 +96,7 @@ def _renderables(
     )
     if shown.withheld:
         out.append(Text(withheld_line(shown.withheld), style="dim"))
-    out.append(_run_facts(report, show_seed=include_hidden))
+    out.append(_run_facts(report, show_seed=include_hidden and report.shows_seed))
     if report.messages:
         messages = Text("Messages:\n", style="bold")
         messages.append("\n".join(f"  - {clean_text(m).strip()}" for m in report.messages))
