@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 
 from autograder import __version__
+from autograder.batch.command import grade_all
 from autograder.commands.check import check as check_command
 from autograder.report_cmd import report as report_command
 
@@ -245,3 +246,4 @@ def demo(out: Path) -> None:
 
 
 main.add_command(report_command)  # mgrade report: class analytics (report_cmd.py)
+main.add_command(grade_all)  # mgrade grade-all: a class at once (batch/)
