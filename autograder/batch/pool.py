@@ -25,7 +25,6 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from autograder import __version__
 from autograder.batch.discover import Submission
 from autograder.batch.outputs import ERRORED, GRADED, Outputs, Settings
 
@@ -105,12 +104,9 @@ def _as_submission(path: Path, scratch: Path) -> Path:
 
 def fallback_report(submission: Submission, options, error: str):
     """A report for a submission that could not be graded: every file is still written."""
-    from autograder.model import GradeReport
+    from autograder.fallback import not_graded_report
 
-    return GradeReport(submission=str(submission.path), assignments=list(options.assignments),
-                       seed=options.seed or 0, isolation="none", isolation_note="not graded",
-                       oracle="none", grader_version=__version__, internal_error=error,
-                       messages=[error])
+    return not_graded_report(str(submission.path), options.assignments, options.seed, error)
 
 
 def record(setup: Setup, task: Task, report, status: str, started: float) -> Finished:
