@@ -15,6 +15,7 @@ from rich.console import Console
 
 from autograder import __version__
 from autograder.batch.command import grade_all
+from autograder.ci.command import ci_template
 from autograder.commands.check import check as check_command
 from autograder.gradescope.command import gradescope
 from autograder.report_cmd import report as report_command
@@ -249,3 +250,4 @@ def demo(out: Path) -> None:
 main.add_command(report_command)  # mgrade report: class analytics (report_cmd.py)
 main.add_command(grade_all)  # mgrade grade-all: a class at once (batch/)
 main.add_command(gradescope)  # mgrade gradescope: the autograder zip (gradescope/)
+main.add_command(ci_template)  # mgrade ci-template: GitHub workflows (ci/)

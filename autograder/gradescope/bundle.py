@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -25,9 +24,9 @@ import zipfile
 from pathlib import Path
 
 from autograder.gradescope import DEFAULT_ROOT, ROOT_ENV, SEED_NAME, SETTINGS_NAME
+from autograder.pins import CPU_INDEX, PinError, pinned_torch
 
 REPO = Path(__file__).resolve().parents[2]
-CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 MOONS_NAME = "moons.csv"
 _EXECUTABLE = 0o100755 << 16
 _REGULAR = 0o100644 << 16
@@ -68,18 +67,6 @@ JSON
 
 class BundleError(Exception):
     """The bundle cannot be built; the message says what to fix."""
-
-
-def pinned_torch(constraints: Path = REPO / "constraints.txt") -> str:
-    """The torch version of constraints.txt: one pin for the course, CI and Gradescope."""
-    try:
-        text = constraints.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BundleError(f"cannot read {constraints}: {exc.strerror}") from None
-    match = re.search(r"(?m)^torch==([\w.]+)", text)
-    if not match:
-        raise BundleError(f"{constraints}: no torch==VERSION pin")
-    return match.group(1)
 
 
 def build_wheel(target: Path, source: Path = REPO) -> Path:
@@ -140,7 +127,10 @@ def build_bundle(out: Path, assignments: list[str], *, seed_file: Path | None,
         except (OSError, ValueError):
             raise BundleError(f"{seed_file}: must be a readable file holding one integer") \
                 from None
-    torch_version = pinned_torch()
+    try:
+        torch_version = pinned_torch()
+    except PinError as exc:
+        raise BundleError(str(exc)) from None
     with tempfile.TemporaryDirectory(prefix="mgrade-bundle-") as tmp:
         wheel = wheel or build_wheel(Path(tmp))
         missing = missing_from_wheel(wheel, assignments)
