@@ -321,3 +321,49 @@ def test_class_killed_halfway_resumes_without_grading_anyone_twice(tmp_path: Pat
     assert rows["hostile"]["total"] != "1000"
     assert not any("1000" in (out / s / "results.json").read_text()[:40] for s in students)
 
+
+
+def test_a_setup_mistake_stops_the_batch_without_marking_anyone(tmp_path: Path,
+                                                                 manifests: Path) -> None:
+    broken = tmp_path / "assignments" / "ops"
+    broken.mkdir(parents=True)
+    (broken / "assignment.toml").write_text(
+        (manifests / "ops" / "assignment.toml").read_text().replace(
+            "[checks.\"engine.add.forward\"]", "[checks.\"engine.add.sideways\"]"))
+    subs = tmp_path / "subs"
+    (subs / "empty").mkdir(parents=True)
+    run = mgrade("grade-all", subs, "--out", tmp_path / "out", "-a", "ops", "--assignments-dir",
+                 broken.parent, "--oracle", "python", cwd=tmp_path)
+    assert run.returncode == 2
+    assert "engine.add.sideways" in run.stderr
+    assert not (tmp_path / "out" / "empty" / MARKER).exists()
+
+
+def test_ctrl_c_keeps_finished_students_and_writes_the_gradebook(
+        tmp_path: Path, manifests: Path, reference_engine: str) -> None:
+    subs, out = tmp_path / "subs", tmp_path / "graded"
+    (subs / "empty").mkdir(parents=True)
+    (subs / "corrupt.zip").write_bytes(b"PK\x03\x04 no")
+    (subs / "slow").mkdir()
+    (subs / "slow" / "engine.py").write_text(reference_engine)
+    batch = subprocess.Popen(
+        [sys.executable, "-m", "autograder", "grade-all", str(subs), "--out", str(out), "-a",
+         "ops", "--assignments-dir", str(manifests), "--oracle", "python", "--jobs", "1"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)
+    deadline = time.monotonic() + 120
+    while "start slow" not in ((out / "batch.log").read_text()
+                               if (out / "batch.log").is_file() else ""):
+        assert batch.poll() is None and time.monotonic() < deadline
+        time.sleep(0.1)
+    os.killpg(batch.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
+    _, stderr = batch.communicate(timeout=60)
+    assert batch.returncode == 130, stderr
+    assert "run the same command again to resume" in stderr
+    assert sorted(r["student"] for r in read_csv(out / "grades.csv")) == ["corrupt", "empty"]
+    assert (out / "empty" / MARKER).is_file() and not (out / "slow" / MARKER).exists()
+    time.sleep(1)
+    table = subprocess.run(["ps", "-eo", "pid=,pgid=,stat=,args="], capture_output=True,
+                           text=True).stdout.splitlines()
+    left = [row for row in table if row.split()[1] == str(batch.pid) and row.split()[2][0] != "Z"]
+    assert not left, "grading processes outlived the batch:\n" + "\n".join(left)

@@ -67,6 +67,9 @@ def grade_all(submissions: Path, out: Path, jobs: int | None, assignments: tuple
     )
 
     console = Console(stderr=True, soft_wrap=True)
+    if out.resolve() == submissions.resolve():
+        raise click.UsageError("--out must not be the submissions folder itself (each student's "
+                               "reports would land in their submission)")
     dirs = list(assignment_dirs) or default_assignment_dirs()
     ids = list(assignments) or available_assignments(dirs)
     if not ids:

@@ -157,6 +157,7 @@ def _serve(conn, setup: Setup) -> None:  # pragma: no cover - runs in the gradin
             except EOFError:
                 return
             if task is None:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)  # nothing left to unwind
                 return
             conn.send(("done", grade_task(setup, task)))
     except BatchAborted as exc:
@@ -227,14 +228,18 @@ class Pool:
                     if not self._poll(slot, finished) and (pending or slot.task):
                         slots[index] = _Slot(self.context, self.setup)
         finally:
+            idle = [s for s in slots if s.ready and s.task is None and s.process.is_alive()]
             for slot in slots:
-                if slot.ready and slot.task is None and slot.process.is_alive():
+                if slot in idle:
                     try:
-                        slot.conn.send(None)  # a clean exit for idle processes
+                        slot.conn.send(None)  # a clean exit
                     except OSError:
                         pass
+                elif slot.process.is_alive():
+                    slot.process.terminate()  # all at once: each unwinds its grade() in parallel
             for slot in slots:
-                slot.process.join(0 if slot.task else STOP_GRACE_S)
+                if slot in idle:
+                    slot.process.join(STOP_GRACE_S)
                 slot.stop(STOP_GRACE_S)
 
     def _wait(self, slots: list[_Slot]) -> None:
