@@ -367,3 +367,23 @@ def test_ctrl_c_keeps_finished_students_and_writes_the_gradebook(
                            text=True).stdout.splitlines()
     left = [row for row in table if row.split()[1] == str(batch.pid) and row.split()[2][0] != "Z"]
     assert not left, "grading processes outlived the batch:\n" + "\n".join(left)
+
+
+def test_progress_bar_shows_counts_and_eta_on_a_terminal() -> None:
+    import io
+    from collections import Counter as Counts
+
+    from rich.console import Console
+
+    from autograder.batch.pool import Finished
+    from autograder.batch.run import _Progress
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, width=150)
+    counts = Counts({"passed": 1, "failed": 2, "errored": 1})
+    with _Progress(console, 10) as progress:
+        progress.advance(Finished("alice", "graded", 3.0, 4.0, 1, None, 1.0), counts)
+        progress.bar.refresh()
+    text = buffer.getvalue()
+    assert "1/10" in text and "1 passed" in text and "2 failed" in text and "1 errored" in text
+    assert "ETA" in text
