@@ -345,7 +345,7 @@ def test_ctrl_c_keeps_finished_students_and_writes_the_gradebook(
     (subs / "empty").mkdir(parents=True)
     (subs / "corrupt.zip").write_bytes(b"PK\x03\x04 no")
     (subs / "slow").mkdir()
-    (subs / "slow" / "engine.py").write_text(reference_engine)
+    (subs / "slow" / "engine.py").write_text(reference_engine + "\nimport time\ntime.sleep(3)\n")
     batch = subprocess.Popen(
         [sys.executable, "-m", "autograder", "grade-all", str(subs), "--out", str(out), "-a",
          "ops", "--assignments-dir", str(manifests), "--oracle", "python", "--jobs", "1"],
@@ -356,11 +356,13 @@ def test_ctrl_c_keeps_finished_students_and_writes_the_gradebook(
                                if (out / "batch.log").is_file() else ""):
         assert batch.poll() is None and time.monotonic() < deadline
         time.sleep(0.1)
+    time.sleep(0.5)  # "slow" takes 3 s to import: it is being graded now
     os.killpg(batch.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
     _, stderr = batch.communicate(timeout=60)
     assert batch.returncode == 130, stderr
     assert "run the same command again to resume" in stderr
-    assert sorted(r["student"] for r in read_csv(out / "grades.csv")) == ["corrupt", "empty"]
+    assert sorted(r["student"] for r in read_csv(out / "grades.csv")) == ["corrupt", "empty"], \
+        (out / "batch.log").read_text() + stderr
     assert (out / "empty" / MARKER).is_file() and not (out / "slow" / MARKER).exists()
     time.sleep(1)
     table = subprocess.run(["ps", "-eo", "pid=,pgid=,stat=,args="], capture_output=True,
