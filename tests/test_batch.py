@@ -186,9 +186,13 @@ def test_grade_all_single_file_empty_folder_resume_and_force(tmp_path: Path, man
     subs.mkdir()
     (subs / "solo.py").write_text(reference_engine)  # one file: that student's engine.py
     (subs / "empty").mkdir()
+    (subs / "notebook.ipynb").write_text("{}")  # no code cell: a load error naming the file
     run = mgrade("grade-all", subs, "--out", out, "-a", "ops", "--assignments-dir", manifests,
                  "--jobs", "2", "--oracle", "python", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
+    notebook = json.loads((out / "notebook" / "results.json").read_text())
+    assert {t["extra_data"]["outcome"] for t in notebook["tests"]} == {"load_error"}
+    assert "notebook.ipynb" in notebook["tests"][0]["output"]
     rows = {r["student"]: r for r in read_csv(out / "grades.csv")}
     assert rows["solo"]["total"] == rows["solo"]["max"] == "38"
     assert rows["empty"]["total"] == "0"
@@ -198,27 +202,27 @@ def test_grade_all_single_file_empty_folder_resume_and_force(tmp_path: Path, man
     for student in ("solo", "empty"):
         for name in ("results.json", "feedback.md", "junit.xml", MARKER):
             assert (out / student / name).is_file()
-    assert "1 passed, 1 failed, 0 not graded" in run.stderr
+    assert "1 passed, 2 failed, 0 not graded" in run.stderr
     stamp = (out / "solo" / "results.json").stat().st_mtime_ns
 
     again = mgrade("grade-all", subs, "--out", out, "-a", "ops", "--assignments-dir", manifests,
                    "--oracle", "python", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
-    assert "2 of 2 already graded" in again.stderr
+    assert "3 of 3 already graded" in again.stderr
     assert (out / "solo" / "results.json").stat().st_mtime_ns == stamp
 
     (subs / "solo.py").write_text(reference_engine.replace("other.data + self.data",
                                                            "self.data + other.data + 0"))
     changed = mgrade("grade-all", subs, "--out", out, "-a", "ops", "--assignments-dir",
                      manifests, "--oracle", "python", cwd=tmp_path)
-    assert "1 of 2 already graded" in changed.stderr  # a resubmission is graded again
+    assert "2 of 3 already graded" in changed.stderr  # a resubmission is graded again
 
     forced = mgrade("grade-all", subs, "--out", out, "-a", "ops", "--assignments-dir", manifests,
                     "--oracle", "python", "--force", cwd=tmp_path)
     assert "already graded" not in forced.stderr
     log = (out / "batch.log").read_text().splitlines()
     done = Counter(line.split()[2] for line in log if line.split()[1] == "done")
-    assert done == {"solo": 3, "empty": 2}
+    assert done == {"solo": 3, "empty": 2, "notebook": 2}
 
 
 def test_a_submission_past_its_deadline_is_stopped_listed_and_retried(
