@@ -118,7 +118,7 @@ def test_gradescope_export_layout(tmp_path: Path) -> None:
 
 def _settings(**changes: object) -> Settings:
     base = dict(assignments=("ops",), seed=None, oracle="auto", isolation=None,
-                audience="instructor", grader_version="0")
+                grader_version="0")
     return Settings(**{**base, **changes})
 
 
@@ -138,10 +138,10 @@ def test_gradebook_rows_columns_and_empty_cells_for_grader_failures(tmp_path: Pa
             Submission("pair", tmp_path, ("=bob", "carol")),
             Submission("dave", tmp_path, ("dave",)),
             Submission("erin", tmp_path, ("erin",))]
-    outputs.write("alice", report([2, 0]), _settings(), "f", "graded", True)
-    outputs.write("pair", report([2, 2]), _settings(), "f", "graded", True)
+    outputs.write("alice", report([2, 0]), _settings(), "f", "graded")
+    outputs.write("pair", report([2, 2]), _settings(), "f", "graded")
     outputs.write("dave", not_graded_report("x", ["ops"], None, "boom"), _settings(), "f",
-                  "errored", True)
+                  "errored")
     rows = read_csv(write_gradebook(outputs, subs))
     header = list(rows[0])
     assert header == ["student", "total", "max", "c0", "c1"]
@@ -157,13 +157,13 @@ def test_finished_needs_marker_same_settings_and_same_files(tmp_path: Path) -> N
     outputs = Outputs(tmp_path / "out")
     report = not_graded_report("x", ["ops"], None, "boom")
     report.internal_error = None
-    outputs.write("alice", report, _settings(), "files-v1", "graded", True)
+    outputs.write("alice", report, _settings(), "files-v1", "graded")
     assert outputs.finished("alice", _settings(), "files-v1")
     assert not outputs.finished("alice", _settings(seed=5), "files-v1")
     assert not outputs.finished("alice", _settings(), "files-v2")
     (tmp_path / "out" / "alice" / "junit.xml").unlink()
     assert not outputs.finished("alice", _settings(), "files-v1")
-    outputs.write("bob", report, _settings(), "files-v1", "errored", True)
+    outputs.write("bob", report, _settings(), "files-v1", "errored")
     assert not outputs.finished("bob", _settings(), "files-v1")
 
 

@@ -30,10 +30,6 @@ DEFAULT_DEADLINE_S = 900.0
 @click.option("--assignments-dir", "assignment_dirs", multiple=True,
               type=click.Path(path_type=Path, file_okay=False),
               help="Where assignments/<id>/assignment.toml live (default: the installed ones).")
-@click.option("--audience", type=click.Choice(["instructor", "student"]), default="instructor",
-              show_default=True,
-              help="Who reads feedback.md and junit.xml: 'student' leaves withheld checks out "
-              "(results.json keeps every check with its visibility, as Gradescope expects).")
 @click.option("--nbgrader-assignment", default=None, metavar="NAME",
               help="For an nbgrader submitted/ folder: which assignment to grade.")
 @click.option("--timeout", "deadline_s", type=click.FloatRange(1), default=DEFAULT_DEADLINE_S,
@@ -43,7 +39,7 @@ DEFAULT_DEADLINE_S = 900.0
               "limit).")
 def grade_all(submissions: Path, out: Path, jobs: int | None, assignments: tuple[str, ...],
               force: bool, seed: int | None, oracle: str, isolation: str | None,
-              assignment_dirs: tuple[Path, ...], audience: str, nbgrader_assignment: str | None,
+              assignment_dirs: tuple[Path, ...], nbgrader_assignment: str | None,
               deadline_s: float) -> None:
     """Grade every student's submission in SUBMISSIONS (one folder, .zip, .ipynb or .py each;
     an nbgrader submitted/ folder; or an unzipped Gradescope export).
@@ -89,11 +85,10 @@ def grade_all(submissions: Path, out: Path, jobs: int | None, assignments: tuple
                   f"{', '.join(ids)}, {jobs} at a time; reports in {out}/", highlight=False)
     options = GradeOptions(assignments=ids, seed=seed, isolation=isolation, oracle=oracle,
                            assignment_dirs=dirs)
-    settings = Settings(tuple(ids), seed, oracle, isolation, audience, __version__)
+    settings = Settings(tuple(ids), seed, oracle, isolation, __version__)
     try:
         summary = run_batch(found, out, options, settings, jobs=jobs, force=force,
-                            include_hidden=audience == "instructor", deadline_s=deadline_s,
-                            console=console)
+                            deadline_s=deadline_s, console=console)
     except BatchAborted as exc:
         raise click.UsageError(str(exc)) from None
     counts = summary.counts

@@ -35,12 +35,11 @@ class Settings:
     seed: int | None
     oracle: str
     isolation: str | None
-    audience: str
     grader_version: str
 
     def digest(self) -> str:
         return _sha(json.dumps([list(self.assignments), self.seed, self.oracle, self.isolation,
-                                self.audience, self.grader_version]))
+                                self.grader_version]))
 
 
 def _sha(text: str) -> str:
@@ -97,8 +96,7 @@ class Outputs:
                 and marker.get("submission") == fingerprint
                 and all(p.is_file() for p in self.paths(key).values()))
 
-    def write(self, key: str, report, settings: Settings, fingerprint: str, status: str,
-              include_hidden: bool) -> None:
+    def write(self, key: str, report, settings: Settings, fingerprint: str, status: str) -> None:
         """Write the three reports, then the marker. Raises ReportWriteError if a report fails."""
         from autograder.reporters import write_reports
 
@@ -106,7 +104,7 @@ class Outputs:
         folder = self.folder(key)
         (folder / MARKER).unlink(missing_ok=True)  # stale until the new grade is complete
         write_reports(report, json_path=paths["json"], junit_path=paths["junit"],
-                      md_path=paths["md"], include_hidden=include_hidden)
+                      md_path=paths["md"])
         marker = {"status": status, "settings": settings.digest(), "submission": fingerprint,
                   "score": report.score, "max_score": report.max_score,
                   "internal_error": report.internal_error,

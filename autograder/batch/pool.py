@@ -51,7 +51,6 @@ class Setup:
     options: object  # autograder.grading.GradeOptions
     out: Path
     settings: Settings
-    include_hidden: bool
 
 
 @dataclass(frozen=True)
@@ -116,7 +115,7 @@ def record(setup: Setup, task: Task, report, status: str, started: float) -> Fin
     error = report.internal_error
     try:
         Outputs(setup.out).write(task.submission.key, report, setup.settings, task.fingerprint,
-                                 status, setup.include_hidden)
+                                 status)
     except (ReportWriteError, OSError) as exc:
         status, error = ERRORED, f"could not write the reports: {exc}"
     if error:

@@ -72,7 +72,7 @@ class _Log:
 
 
 def run_batch(found: Found, out: Path, options, settings: Settings, *, jobs: int, force: bool,
-              include_hidden: bool, deadline_s: float, console: Console) -> Summary:
+              deadline_s: float, console: Console) -> Summary:
     """Grade every submission of `found` that is not finished yet; see the module docstring."""
     outputs = Outputs(out)
     summary = Summary(found=len(found.submissions))
@@ -88,7 +88,7 @@ def run_batch(found: Found, out: Path, options, settings: Settings, *, jobs: int
                       "grade them again)", highlight=False)
     log = _Log(out / LOG_NAME)
     log.line("batch", f"{len(todo)} to grade", f"jobs={jobs}")
-    pool = Pool(jobs, Setup(options, out, settings, include_hidden), deadline_s)
+    pool = Pool(jobs, Setup(options, out, settings), deadline_s)
     try:
         with _Progress(console, len(todo)) as progress:
             def started(task: Task) -> None:

@@ -131,8 +131,9 @@ def child_main(submission: Path, results: Path) -> int:
     except Exception as exc:  # noqa: BLE001 - bad settings or machine: still a results file
         report = not_graded_report(str(submission), options.assignments, None,
                                    f"{type(exc).__name__}: {exc}")
-    report.seed = 0  # the official seed stays out of the results
-    atomic_write_text(results, dumps(gradescope_json(report)))
+    data = gradescope_json(report)
+    data["extra_data"]["seed"] = "withheld"  # the official seed stays in the root-only file
+    atomic_write_text(results, dumps(data))
     print(text_summary(report))
     return 0
 
