@@ -66,7 +66,8 @@ def test_student_workflow(written: dict[str, str]) -> None:
     assert "--assignments-dir" not in script and "pip install ." not in script
     assert "pip install -e" not in script
     grading = next(s for s in steps if s.get("id") == "grade")["run"]
-    assert "--audience student" in grading or "autograder.ci.audience" in grading
+    # The installed grader, never a folder of the repository shadowing it.
+    assert "--audience student" in grading or "python -I -m autograder.ci.audience" in grading
     assert "--json results.json" in grading and "--junit junit.xml" in grading
     assert '>> "$GITHUB_STEP_SUMMARY"' in script
     junit = next(s for s in steps if s.get("uses", "").startswith("mikepenz/action-junit-report"))

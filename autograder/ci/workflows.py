@@ -46,7 +46,8 @@ def student_grade_command(arguments: str) -> str:
 
     if any("--audience" in param.opts for param in grade.params):
         return f"mgrade grade {arguments} --audience student"
-    return f"python -m autograder.ci.audience {arguments}"
+    # -I: the repository's own folders never shadow the installed grader (no cwd on sys.path).
+    return f"python -I -m autograder.ci.audience {arguments}"
 
 
 def _setup_steps(grader: str, workflow_file: Path, install_from: str | None = None) -> list[dict]:

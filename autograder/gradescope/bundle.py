@@ -55,7 +55,7 @@ RUN_AUTOGRADER = """\
 # Gradescope runs this for every submission. The runner writes results/results.json every time;
 # if even Python cannot start, the lines below write one that says so.
 root="${@ENV@:-@DEFAULT_ROOT@}"
-/opt/mgrade/bin/python -m autograder.gradescope.runner && exit 0
+/opt/mgrade/bin/python -I -m autograder.gradescope.runner && exit 0
 mkdir -p "$root/results"
 cat > "$root/results/results.json" <<'JSON'
 {"score": 0, "output": "The autograder could not start (see the autograder output), so this \

@@ -77,7 +77,7 @@ def grade_in_child(settings: dict, seed: int, private: Path) -> dict:
     """Run `child_main` in a fresh process and return the results it wrote."""
     results = private / "results.json"
     timeout = float(settings.get("timeout_s", DEFAULT_TIMEOUT_S))
-    command = [sys.executable, "-m", "autograder.gradescope.runner", "--child",
+    command = [sys.executable, "-I", "-m", "autograder.gradescope.runner", "--child",
                str(root() / "submission"), str(results)]
     try:
         done = subprocess.run(command, input=json.dumps({"seed": seed, **settings}), text=True,
