@@ -14,7 +14,6 @@ import pytest
 import yaml
 from batch_support import REPO, small_manifests
 
-from autograder.ci.audience import student_view
 from autograder.pins import CPU_INDEX, pinned_torch
 
 EXAMPLES = REPO / "examples" / "github-actions"
@@ -66,8 +65,7 @@ def test_student_workflow(written: dict[str, str]) -> None:
     assert "--assignments-dir" not in script and "pip install ." not in script
     assert "pip install -e" not in script
     grading = next(s for s in steps if s.get("id") == "grade")["run"]
-    # The installed grader, never a folder of the repository shadowing it.
-    assert "--audience student" in grading or "python -I -m autograder.ci.audience" in grading
+    assert grading.startswith("mgrade grade . ") and "--audience student" in grading
     assert "--json results.json" in grading and "--junit junit.xml" in grading
     assert '>> "$GITHUB_STEP_SUMMARY"' in script
     junit = next(s for s in steps if s.get("uses", "").startswith("mikepenz/action-junit-report"))
@@ -124,32 +122,27 @@ def test_examples_are_what_the_command_writes(written: dict[str, str]) -> None:
 # ---- the student-audience grade -----------------------------------------------------------------
 
 
-def test_student_view_keeps_only_visible_checks() -> None:
-    from autograder.model import CheckResult, GradeReport, Outcome, Verdict
-
-    results = [CheckResult(f"c.{v}", "t", "a", 1.0, 0.0, v, Verdict(f"c.{v}", Outcome.WRONG, "s"))
-               for v in ("visible", "hidden", "after_due_date", "after_published")]
-    report = GradeReport("x", ["a"], 1, "none", "", "none", "0", results=results)
-    assert [r.check_id for r in student_view(report).results] == ["c.visible"]
-    assert len(report.results) == 4  # the original is untouched
-
-
-def test_student_grade_leaves_withheld_checks_out_of_every_file(tmp_path: Path) -> None:
+def test_the_workflows_grade_command_leaves_withheld_checks_out(tmp_path: Path,
+                                                                 written: dict[str, str]) -> None:
+    """Run the student workflow's own grade command (as `python -m autograder`)."""
     manifests = small_manifests(tmp_path / "assignments", ("backprop",), examples=4)
-    submission = tmp_path / "sub"
-    shutil.copytree(REPO / "reference" / "micrograd", submission / "micrograd",
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "reference" / "micrograd", repo / "micrograd",
                     ignore=shutil.ignore_patterns("__pycache__"))
     withheld = "engine.backward.graphs"  # after_due_date in the manifest
     assert 'visibility = "after_due_date"' in (manifests / "backprop" /
                                                "assignment.toml").read_text()
-    done = subprocess.run(
-        [sys.executable, "-m", "autograder.ci.audience", str(submission), "-a", "backprop",
-         "--json", "r.json", "--junit", "j.xml", "--md", "s.md", "--fail-under", "100"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "MGRADE_ASSIGNMENTS": str(manifests)})
+    _, grade = job(written["student"])
+    command = next(s for s in grade["steps"] if s.get("id") == "grade")["run"].split()
+    assert command[:2] == ["mgrade", "grade"]
+    command = [a for a in command[2:] if a not in ("-a", "backprop", "mlp", "ops")]
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", *command, "-a",
+                           "backprop"], cwd=repo, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "MGRADE_ASSIGNMENTS": str(manifests),
+                               "COLUMNS": "200"})
     assert done.returncode == 0, done.stderr
-    for name in ("r.json", "j.xml", "s.md"):
-        assert withheld not in (tmp_path / name).read_text(), name
+    for name in ("results.json", "junit.xml", "summary.md"):
+        assert withheld not in (repo / name).read_text(), name
     assert withheld not in done.stdout
-    data = json.loads((tmp_path / "r.json").read_text())
+    data = json.loads((repo / "results.json").read_text())
     assert data["tests"] and all(t["visibility"] == "visible" for t in data["tests"])

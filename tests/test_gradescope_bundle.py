@@ -60,9 +60,25 @@ def test_bundle_holds_scripts_wheel_settings_and_a_root_only_seed(tmp_path: Path
 def test_bundle_refuses_a_wheel_without_manifests_or_data(tmp_path: Path) -> None:
     wheel = fake_wheel(tmp_path, with_data=False)
     assert missing_from_wheel(wheel, ["ops"]) == ["ops/assignment.toml", "moons.csv"]
-    with pytest.raises(BundleError, match="lacks ops/assignment.toml, moons.csv"):
+    assert missing_from_wheel(wheel, ["ops"], moons=False) == ["ops/assignment.toml"]
+    with pytest.raises(BundleError, match="lacks ops/assignment.toml:"):
         build_bundle(tmp_path / "a.zip", ["ops"], seed_file=None, wheel=wheel)
+    with pytest.raises(BundleError, match="lacks mlp/assignment.toml, moons.csv"):
+        build_bundle(tmp_path / "a.zip", ["mlp"], seed_file=None, wheel=wheel)  # trains on it
     assert not (tmp_path / "a.zip").exists()
+
+
+def test_bundle_from_the_checkout_carries_the_full_manifests(tmp_path: Path) -> None:
+    (tmp_path / "seed").write_text("5\n")
+    build_bundle(tmp_path / "autograder.zip", ["ops", "backprop"], seed_file=tmp_path / "seed")
+    with zipfile.ZipFile(tmp_path / "autograder.zip") as bundle:
+        (wheel_name,) = [n for n in bundle.namelist() if n.endswith(".whl")]
+        (tmp_path / wheel_name).write_bytes(bundle.read(wheel_name))
+    with zipfile.ZipFile(tmp_path / wheel_name) as wheel:
+        shipped = wheel.read("autograder/assignments/backprop/assignment.toml").decode()
+    # The instructor's manifest, withheld checks included (a kit's would leave them out).
+    assert shipped == (REPO / "assignments" / "backprop" / "assignment.toml").read_text()
+    assert 'visibility = "after_due_date"' in shipped
 
 
 def test_scripts_are_valid_bash() -> None:

@@ -40,14 +40,8 @@ def default_grader() -> str:
 
 
 def student_grade_command(arguments: str) -> str:
-    """`mgrade grade ... --audience student` when the CLI has it, else the student-audience
-    module (same reports, withheld checks left out)."""
-    from autograder.cli import grade
-
-    if any("--audience" in param.opts for param in grade.params):
-        return f"mgrade grade {arguments} --audience student"
-    # -I: the repository's own folders never shadow the installed grader (no cwd on sys.path).
-    return f"python -I -m autograder.ci.audience {arguments}"
+    """The grade students may read: withheld checks left out of every report and total."""
+    return f"mgrade grade {arguments} --audience student"
 
 
 def _setup_steps(grader: str, workflow_file: Path, install_from: str | None = None) -> list[dict]:
@@ -102,7 +96,7 @@ def student_workflow(assignments: list[str], points: dict[str, float], *, classr
                 "name": f"Classroom points: {assignment}", "id": step_id, "if": "always()",
                 "uses": COMMAND_GRADER,
                 "with": {"test-name": assignment,
-                         "command": student_grade_command(f". -a {assignment} --fail-under 100"),
+                         "command": student_grade_command(f". -a {assignment} --fail-under 100 -q"),
                          "timeout": STEP_MINUTES, "max-score": _points(points[assignment])}})
         steps.append({
             "name": "Classroom report", "if": "always()", "uses": REPORTER,

@@ -7,7 +7,8 @@ The zip holds, at its top (where Gradescope looks):
   seed file readable by root only (student code runs as another user).
 - `run_autograder`: run for every submission; starts `autograder.gradescope.runner`, and writes a
   results.json of its own if even Python cannot start.
-- the grader's wheel, which must carry the assignment manifests and the moons data: the bundle
+- the grader's wheel (built as a kit's is, with the full manifests of the bundled assignments),
+  which must carry those manifests, and the moons data when an assignment trains on it: the bundle
   refuses a wheel without them, since Gradescope would only find out at the first submission.
 - `mgrade-gradescope.json`: which assignments to grade, with which oracle, within what time.
 - `seed`: the official seed, when given. Without it every run reports the missing seed.
@@ -15,10 +16,7 @@ The zip holds, at its top (where Gradescope looks):
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import subprocess
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -69,24 +67,31 @@ class BundleError(Exception):
     """The bundle cannot be built; the message says what to fix."""
 
 
-def build_wheel(target: Path, source: Path = REPO) -> Path:
-    """`pip wheel --no-deps` of the source checkout into `target`."""
-    if not (source / "pyproject.toml").is_file():
-        raise BundleError(f"{source} is not a source checkout (no pyproject.toml); run from the "
-                          "course repository or pass --wheel")
-    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(target),
-               str(source)]
-    if all(importlib.util.find_spec(m) is not None for m in ("setuptools", "wheel")):
-        command.insert(5, "--no-build-isolation")  # no download when the tools are at hand
-    done = subprocess.run(command, capture_output=True, text=True)
-    wheels = sorted(target.glob("mgrade-*.whl"))
-    if done.returncode != 0 or not wheels:
-        raise BundleError(f"building the wheel failed:\n{done.stderr.strip()[-2000:]}")
-    return wheels[-1]
+def build_wheel(target: Path, assignments: list[str], source: Path = REPO) -> Path:
+    """The grader's wheel, with the full manifests of `assignments` as its default ones."""
+    from autograder.manifest import ManifestError, default_assignment_dirs, find_assignment
+    from autograder.release.regions import ReleaseError
+    from autograder.release.wheel import build_wheel as build_project_wheel
+
+    try:
+        manifests = {a: find_assignment(a, default_assignment_dirs()).read_text(encoding="utf-8")
+                     for a in assignments}
+        return build_project_wheel(source, manifests, target)
+    except (ManifestError, ReleaseError, OSError) as exc:
+        raise BundleError(str(exc)) from None
 
 
-def missing_from_wheel(wheel: Path, assignments: list[str]) -> list[str]:
-    """What the installed grader would lack: manifests of `assignments` and the moons data."""
+def needs_moons(assignments: list[str]) -> bool:
+    """Whether an assignment trains on the moons data (its nn.train.moons check)."""
+    from autograder.manifest import default_assignment_dirs, find_assignment, load_assignment
+
+    return any(check.id.endswith(".moons") for a in assignments
+               for check in load_assignment(find_assignment(a, default_assignment_dirs())).checks)
+
+
+def missing_from_wheel(wheel: Path, assignments: list[str], moons: bool = True) -> list[str]:
+    """What the installed grader would lack: manifests of `assignments`, and the moons data when
+    `moons` (an assignment trains on it)."""
     try:
         with zipfile.ZipFile(wheel) as archive:
             names = archive.namelist()
@@ -94,7 +99,7 @@ def missing_from_wheel(wheel: Path, assignments: list[str]) -> list[str]:
         raise BundleError(f"{wheel}: not a wheel ({exc})") from None
     missing = [f"{a}/assignment.toml" for a in assignments
                if not any(n.endswith(f"/{a}/assignment.toml") for n in names)]
-    if not any(n.endswith(f"/{MOONS_NAME}") for n in names):
+    if moons and not any(n.endswith(f"/{MOONS_NAME}") for n in names):
         missing.append(MOONS_NAME)
     return missing
 
@@ -132,8 +137,8 @@ def build_bundle(out: Path, assignments: list[str], *, seed_file: Path | None,
     except PinError as exc:
         raise BundleError(str(exc)) from None
     with tempfile.TemporaryDirectory(prefix="mgrade-bundle-") as tmp:
-        wheel = wheel or build_wheel(Path(tmp))
-        missing = missing_from_wheel(wheel, assignments)
+        wheel = wheel or build_wheel(Path(tmp), assignments)
+        missing = missing_from_wheel(wheel, assignments, moons=needs_moons(assignments))
         if missing:
             raise BundleError(
                 f"the wheel {wheel.name} lacks {', '.join(missing)}: installed from it, the "
