@@ -14,6 +14,7 @@ import subprocess
 import sys
 from functools import cache
 
+import autograder.sandbox.interpreter as interpreter
 from autograder.sandbox.transport.base import Channel, OutputBuffer, Plan, Transport
 
 DRAIN_CHUNK = 65536
@@ -30,23 +31,36 @@ class PipesTransport(Transport):
         return PipesPlan()
 
 
+PROBE = "import os, sys; os.write(int(sys.argv[1]), b'ok')"
+
+
 @cache
 def dedicated_pipes_available() -> tuple[bool, str]:
-    """(True, "") when a child can inherit extra pipes and the grader can select() on them."""
+    """(True, "") when the grader can select() on a pipe and a child can write to a pipe it
+    inherited (`pass_fds`), else the reason. Probed by starting the interpreter that way."""
     if os.name != "posix":
         return False, (f"this platform ({sys.platform}) cannot hand a worker extra pipes "
                        "(subprocess's pass_fds) nor wait on pipes with select()")
-    try:
-        import select
+    import select
 
-        r, w = os.pipe()
+    r, w = os.pipe()
+    try:
         try:
-            select.select([r], [w], [], 0)
-        finally:
-            os.close(r)
-            os.close(w)
-    except (ImportError, OSError, ValueError) as exc:
-        return False, f"select() does not work on pipes here ({exc})"
+            select.select([r], [], [], 0)
+        except (OSError, ValueError) as exc:
+            return False, f"select() does not work on pipes here ({exc})"
+        try:
+            subprocess.run([interpreter.python_executable(), "-I", "-S", "-c", PROBE, str(w)],
+                           pass_fds=(w,), stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=20, check=True)
+        except (AssertionError, OSError, ValueError, subprocess.SubprocessError) as exc:
+            return False, f"a worker cannot inherit extra pipes here ({exc or type(exc).__name__})"
+        ready = select.select([r], [], [], 5)[0]
+        if not ready or os.read(r, 2) != b"ok":
+            return False, "a worker could not write to the pipe it inherited"
+    finally:
+        os.close(r)
+        os.close(w)
     return True, ""
 
 
