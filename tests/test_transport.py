@@ -325,6 +325,7 @@ WINDOWS = textwrap.dedent('''
             seen["hang"] = died.outcome.value
         seen["gone"] = not Path(f"/proc/{pid}").exists()
         seen["again"] = session.run(@ADD@, 1).values[0]
+    seen["pid"] = pid
     seen["tampered"] = session.tampered
     seen["output"] = session.student_output()
     seen["leaked"] = sorted(HIDDEN & set(sys.modules))
@@ -349,8 +350,13 @@ SUBMISSION = (REFERENCE / "engine.py").read_text() + textwrap.dedent('''
 ])
 def test_on_a_simulated_windows_the_stdio_transport_is_chosen_and_works(
         tmp_path: Path, missing: str, reason: str) -> None:
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    result = subprocess.run([sys.executable, "-c", WINDOWS, str(tmp_path), SUBMISSION, missing],
+    tools = tmp_path / "bin"  # a stand-in for Windows' taskkill: it logs how it was called
+    tools.mkdir()
+    (tools / "taskkill").write_text(f'#!/bin/sh\necho "$@" >> {tools / "taskkill.log"}\n')
+    (tools / "taskkill").chmod(0o755)
+    env = dict(os.environ, PYTHONPATH=str(REPO), PATH=f"{tools}{os.pathsep}{os.environ['PATH']}")
+    result = subprocess.run([sys.executable, "-c", WINDOWS, str(tmp_path / "work"), SUBMISSION,
+                             missing],
                             capture_output=True, text=True, timeout=120, cwd=REPO, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     seen = json.loads(result.stdout.strip().splitlines()[-1])
@@ -361,6 +367,8 @@ def test_on_a_simulated_windows_the_stdio_transport_is_chosen_and_works(
     assert reason in note and "\n" not in note
     assert seen["started"] and seen["add"] == 3.0 and seen["again"] == 3.0
     assert seen["hang"] == "timeout" and seen["gone"]
+    # without process groups the worker's tree is ended with taskkill, then the worker itself
+    assert f"/T /F /PID {seen['pid']}" in (tools / "taskkill.log").read_text().splitlines()
     assert seen["tampered"] is None
     assert "printed at import" in seen["output"]
     assert seen["leaked"] == []

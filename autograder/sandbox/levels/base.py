@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 from collections.abc import Callable
@@ -217,8 +218,15 @@ class IsolationLevel:
 
 
 def kill_group(popen: subprocess.Popen) -> None:
-    """SIGKILL the worker's process group and the worker (`popen.kill` where there are none)."""
+    """SIGKILL the worker's process group and the worker. Where there are no process groups
+    (Windows), `taskkill /T /F` ends the processes the worker started while the worker still
+    anchors its tree, then the worker itself is terminated."""
     if not hasattr(os, "killpg"):
+        taskkill = shutil.which("taskkill")
+        if taskkill is not None:
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
+                subprocess.run([taskkill, "/T", "/F", "/PID", str(popen.pid)],
+                               stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
         with contextlib.suppress(OSError):
             popen.kill()
         return
