@@ -1,9 +1,10 @@
 """A worker session: one sandboxed harness process, the programs sent to it, and its death.
 
-The grader talks to the worker only through `WorkerSession.run`. Every call has a wall-clock
-deadline; student output is drained and capped while waiting; a reply is validated before anyone
-looks at it. When the worker hangs, crashes, exits or sends garbage, the session kills the whole
-worker tree and raises `WorkerDied`; the next `run` starts a fresh worker.
+The grader talks to the worker only through `WorkerSession.run`, over the transport of the
+isolation level (`sandbox/transport/`). Every call has a wall-clock deadline; student output is
+drained and capped while waiting; a reply is validated before anyone looks at it. When the worker
+hangs, crashes, exits or sends garbage, the session kills the whole worker tree and raises
+`WorkerDied`; the next `run` starts a fresh worker.
 
 A reply frame the grader did not ask for, or one that breaks the schema, can only come from
 student code writing to the reply pipe (the harness never does either). Such a frame marks the
