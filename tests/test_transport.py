@@ -68,14 +68,15 @@ def test_a_buggy_example_gets_the_same_verdicts_over_either_transport(tmp_path: 
 # ---- the session over stdio: output, forged frames, hangs ---------------------------------------
 
 
-def _session(tmp_path: Path, patch: str, **config: object) -> WorkerSession:
+def _session(tmp_path: Path, patch: str, level: str = "process",
+             **config: object) -> WorkerSession:
     package = tmp_path / "src" / "micrograd"
     package.mkdir(parents=True)
     shutil.copy(REFERENCE / "__init__.py", package / "__init__.py")
     (package / "engine.py").write_text((REFERENCE / "engine.py").read_text() + "\n" + patch)
     staged = load_submission(tmp_path / "src", tmp_path / "stage")
     settings = SessionConfig(**{"call_timeout_s": 5.0, **config})  # type: ignore[arg-type]
-    return WorkerSession(staged, detect_isolation("process", transport="stdio"), settings)
+    return WorkerSession(staged, detect_isolation(level, transport="stdio"), settings)
 
 
 FRAME = '''
@@ -250,3 +251,18 @@ def test_forcing_the_pipes_where_they_do_not_work_says_why(monkeypatch: pytest.M
     with pytest.raises(IsolationUnavailable, match="no pass_fds"):
         detect_isolation("process", transport="pipes")
     assert "(no pass_fds)" in detect_isolation("process").note
+
+
+@pytest.mark.parametrize("level", ["namespace", "process"])
+def test_the_stdio_transport_serves_any_level(tmp_path: Path, level: str) -> None:
+    """The transport is orthogonal to the isolation: bubblewrap hands the worker its stdin and
+    stdout as they are, and the harness rearranges them inside the namespace too."""
+    try:
+        detect_isolation(level)
+    except IsolationUnavailable as exc:
+        pytest.skip(str(exc))
+    tmp_path.chmod(0o755)
+    patch = "import os as _os\n_os.write(1, b'printed at import')\n"
+    with _session(tmp_path, patch, level) as session:
+        assert session.run(ADD, 1).values == (3.0,)
+    assert session.student_output() == "printed at import" and session.tampered is None
