@@ -30,11 +30,11 @@ def detect_isolation(forced: str | None = None, transport: str | None = None) ->
     the one named by `transport` ("pipes" or "stdio"; tests use it to run the other one here).
     """
     try:
-        channel = choose_transport(transport)
+        chosen = choose_transport(transport)
     except OSError as exc:
         raise IsolationUnavailable(str(exc)) from None
     reaper = Reaper()
-    levels = [cls(reaper, channel) for cls in LEVELS]
+    levels = [cls(reaper, chosen) for cls in LEVELS]
     if forced:
         wanted = Isolation(forced)
         level = next(level for level in levels if level.kind is wanted)
