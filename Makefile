@@ -37,6 +37,7 @@ release-check: install
 bench: install
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/grade.py
+	$(PY) benchmarks/transport.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache *.egg-info

@@ -50,6 +50,7 @@ class GradeOptions:
     assignments: list[str]
     seed: int | None = None  # None: the first assignment's manifest seed
     isolation: str | None = None  # None: the strongest available
+    transport: str | None = None  # how workers talk; None: what the platform supports
     oracle: str = "auto"
     assignment_dirs: list[Path] = field(default_factory=list)
     progress: object = None  # callable(check_id, index, total) for progress bars
@@ -345,7 +346,7 @@ def grade(submission: Path, options: GradeOptions) -> GradeReport:
     """Grade one submission. Raises only for the caller's mistakes (bad manifest, bad option)."""
     started = time.monotonic()
     assignments = load_assignments(options.assignments, options.assignment_dirs)
-    isolation = detect_isolation(options.isolation)
+    isolation = detect_isolation(options.isolation, options.transport)
     seed = options.seed if options.seed is not None else assignments[0].seed
     planned = plan(assignments, options.only)
     oracle = load_oracle(options.oracle)

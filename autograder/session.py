@@ -1,9 +1,10 @@
 """A worker session: one sandboxed harness process, the programs sent to it, and its death.
 
-The grader talks to the worker only through `WorkerSession.run`. Every call has a wall-clock
-deadline; student output is drained and capped while waiting; a reply is validated before anyone
-looks at it. When the worker hangs, crashes, exits or sends garbage, the session kills the whole
-worker tree and raises `WorkerDied`; the next `run` starts a fresh worker.
+The grader talks to the worker only through `WorkerSession.run`, over the transport of the
+isolation level (`sandbox/transport/`). Every call has a wall-clock deadline; student output is
+drained and capped while waiting; a reply is validated before anyone looks at it. When the worker
+hangs, crashes, exits or sends garbage, the session kills the whole worker tree and raises
+`WorkerDied`; the next `run` starts a fresh worker.
 
 A reply frame the grader did not ask for, or one that breaks the schema, can only come from
 student code writing to the reply pipe (the harness never does either). Such a frame marks the
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
 import shutil
 import tempfile
 import time
@@ -36,11 +36,10 @@ from autograder.protocol import (
     validate_reply,
 )
 from autograder.sandbox import IsolationInfo, Limits, WorkerProcess, remove_tree
+from autograder.sandbox.transport import OutputBuffer
 
 # The harness only ever sends one well-formed frame per request, so any other frame is this:
 TAMPERED = "(only student code writing to the grader's reply channel does that)"
-DRAIN_CHUNK = 65536
-DRAIN_ROUNDS = 16  # reads per drain: a flood cannot keep the grader from its deadline
 
 
 class WorkerDied(BaseException):  # noqa: N818 - a BaseException so hypothesis stops, not shrinks
@@ -75,14 +74,12 @@ class WorkerSession:
         self.isolation = isolation
         self.config = config or SessionConfig()
         self.worker: WorkerProcess | None = None
-        self.out_r: int | None = None
-        self.output = bytearray()
-        self.output_dropped = 0
+        self.printed = OutputBuffer(self.config.output_cap_bytes)  # what every worker printed
         self.events: list[str] = []  # policy events of every reply, in order (with repeats)
         self.load_events: tuple[str, ...] = ()  # events while the current worker imported the code
         self.tampered: str | None = None  # why the reply channel cannot be trusted, if it cannot
         self.init_reply: Reply | None = None
-        self._pending_init: tuple[int, bytes] | None = None  # launched, reply not yet read
+        self._pending_init: int | None = None  # the init request's id: launched, not yet read
         self.next_id = 0
         self.starts = 0
 
@@ -107,18 +104,12 @@ class WorkerSession:
         self._stop_worker()
         tmp = Path(tempfile.mkdtemp(prefix="mgrade-worker-"))
         os.chmod(tmp, 0o700)
-        out_r, out_w = os.pipe()
         try:
             self.worker = self.isolation.backend.spawn(self.staged.root, tmp,
-                                                       self.config.limits, out_w, out_w)
+                                                       self.config.limits, self.printed)
         except BaseException:
-            os.close(out_r)
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        finally:
-            os.close(out_w)
-        self.out_r = out_r
-        os.set_blocking(self.worker.request_w, False)
         self.starts += 1
         request = {"kind": "init", "layout": self.layout(), "want_nn": self.config.want_nn,
                    "watch_imports": list(self.config.watch_imports),
@@ -137,10 +128,10 @@ class WorkerSession:
         if self._pending_init is None:
             self.launch()
         assert self._pending_init is not None
-        request_id, pending = self._pending_init
+        request_id = self._pending_init
         self._pending_init = None
         before = len(self.events)
-        self.init_reply = self._await(request_id, pending, None, self.config.start_timeout_s)
+        self.init_reply = self._await(request_id, None, self.config.start_timeout_s)
         self.load_events = tuple(self.events[before:])
         return self.init_reply
 
@@ -183,13 +174,10 @@ class WorkerSession:
         if worker is None:
             return
         worker.kill_tree()
-        if check_leftovers and _unread(worker.reply_r):
+        if check_leftovers and worker.channel.leftovers():
             self._tamper(f"the worker sent a reply nobody asked for {TAMPERED}")
+        worker.channel.finish()
         worker.close()
-        if self.out_r is not None:
-            self._drain_output(0)
-            os.close(self.out_r)
-            self.out_r = None
         remove_tree(worker.tmp)
 
     def _tamper(self, reason: str) -> None:
@@ -197,99 +185,70 @@ class WorkerSession:
             self.tampered = reason
 
     # ---- output ------------------------------------------------------------------------------
-    def _drain_output(self, timeout: float) -> None:
-        """Read what the worker printed, keeping the first `output_cap_bytes`.
+    @property
+    def output(self) -> bytes:
+        """The first `output_cap_bytes` the workers printed."""
+        return bytes(self.printed.kept)
 
-        Bounded per call, so a worker printing without pause cannot keep the grader here past a
-        deadline; the rest is read (and counted, then dropped) on the next turn.
-        """
-        for _ in range(DRAIN_ROUNDS):
-            if self.out_r is None:
-                return
-            ready, _, _ = select.select([self.out_r], [], [], timeout)
-            if not ready:
-                return
-            chunk = os.read(self.out_r, DRAIN_CHUNK)
-            if not chunk:
-                return
-            room = max(self.config.output_cap_bytes - len(self.output), 0)
-            self.output += chunk[:room]
-            self.output_dropped += len(chunk) - min(room, len(chunk))
-            timeout = 0
+    @property
+    def output_dropped(self) -> int:
+        return self.printed.dropped
 
     def student_output(self) -> str:
         """What the worker printed (capped), with a note of how much was dropped."""
-        text = self.output.decode("utf-8", "replace")
+        text = self.printed.kept.decode("utf-8", "replace")
         if self.output_dropped:
             text += f"\n[... {self.output_dropped} more bytes of output discarded]"
         return text
 
     # ---- one request/reply -------------------------------------------------------------------
     def _call(self, request: dict[str, Any], expect_values: int | None, timeout_s: float) -> Reply:
-        request_id, pending = self._send(request)
-        return self._await(request_id, pending, expect_values, timeout_s)
+        return self._await(self._send(request), expect_values, timeout_s)
 
-    def _send(self, request: dict[str, Any]) -> tuple[int, bytes]:
-        """Number the request and write what the pipe takes now; return (id, bytes still to go)."""
+    def _send(self, request: dict[str, Any]) -> int:
+        """Number the request and start sending it; return its id."""
         assert self.worker is not None
         self.next_id += 1
         request_id = self.next_id
         request["id"] = request_id
         # A frame forged by student code leaves the real reply behind as an extra frame: any
         # byte waiting before we ask is a protocol violation.
-        if _unread(self.worker.reply_r):
+        if self.worker.channel.unread():
             reason = f"the worker sent a reply nobody asked for {TAMPERED}"
             self._tamper(reason)
             self._stop_worker()
             raise WorkerDied(Outcome.PROTOCOL, reason)
-        pending = encode_frame(request)
-        try:
-            pending = pending[os.write(self.worker.request_w, pending):]
-        except (BlockingIOError, BrokenPipeError):
-            pass  # written (or found dead) by _await's loop
-        return request_id, pending
+        self.worker.channel.send(encode_frame(request))
+        return request_id
 
-    def _await(self, request_id: int, pending: bytes, expect_values: int | None,
-               timeout_s: float) -> Reply:
-        """Finish writing the request and wait for its reply, within `timeout_s` of wall clock."""
+    def _await(self, request_id: int, expect_values: int | None, timeout_s: float) -> Reply:
+        """Wait for the reply to `request_id`, within `timeout_s` of wall clock."""
         assert self.worker is not None
         deadline = time.monotonic() + timeout_s
         buffer = bytearray()
         need: int | None = None
-        worker = self.worker
+        channel = self.worker.channel
         try:
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise WorkerDied(Outcome.TIMEOUT, f"timed out after {timeout_s:g} s "
                                      "(wall clock); the worker was killed")
-                readers = [worker.reply_r] + ([self.out_r] if self.out_r is not None else [])
-                writers = [worker.request_w] if pending else []
-                ready_r, ready_w, _ = select.select(readers, writers, [], remaining)
-                if ready_w:
-                    try:
-                        written = os.write(worker.request_w, pending)
-                    except BrokenPipeError:
-                        raise self._death() from None
-                    except BlockingIOError:
-                        written = 0
-                    pending = pending[written:]
-                if self.out_r is not None and self.out_r in ready_r:
-                    self._drain_output(0)
-                if worker.reply_r in ready_r:
-                    chunk = os.read(worker.reply_r, 1 << 20)
-                    if not chunk:
-                        raise self._death()
-                    buffer += chunk
-                    if need is None and len(buffer) >= 4:
-                        need = frame_length(bytes(buffer[:4]), MAX_REPLY_BYTES)
-                    if need is not None and len(buffer) >= 4 + need:
-                        message = decode_payload(bytes(buffer[4:4 + need]))
-                        reply = validate_reply(message, request_id, expect_values)
-                        if len(buffer) > 4 + need:
-                            raise ProtocolViolation("the worker sent more than one reply frame")
-                        self.events.extend(reply.events)
-                        return reply
+                chunk = channel.receive(remaining)
+                if chunk is None:
+                    continue
+                if not chunk:
+                    raise self._death()
+                buffer += chunk
+                if need is None and len(buffer) >= 4:
+                    need = frame_length(bytes(buffer[:4]), MAX_REPLY_BYTES)
+                if need is not None and len(buffer) >= 4 + need:
+                    message = decode_payload(bytes(buffer[4:4 + need]))
+                    reply = validate_reply(message, request_id, expect_values)
+                    if len(buffer) > 4 + need:
+                        raise ProtocolViolation("the worker sent more than one reply frame")
+                    self.events.extend(reply.events)
+                    return reply
         except ProtocolViolation as exc:
             reason = f"the worker's reply was invalid: {exc} {TAMPERED}"
             self._tamper(reason)
@@ -309,15 +268,4 @@ class WorkerSession:
             return WorkerDied(Outcome.CRASHED, "the worker closed its reply channel without "
                               "replying; it was killed")
         return WorkerDied(Outcome.CRASHED, self.worker.explain_exit(code))
-
-
-def _unread(fd: int) -> bool:
-    """Whether bytes are waiting on the reply pipe `fd`. End of file (the worker is gone) is not
-    data: it shows up as readable too, and the next call reports the death instead."""
-    if not select.select([fd], [], [], 0)[0]:
-        return False
-    try:
-        return bool(os.read(fd, 1))
-    except BlockingIOError:
-        return False
 

@@ -12,8 +12,10 @@ promises, and what it does not):
 Limits come from the kernel: rlimits with soft = hard (`limits.py`) and, where the cgroup
 filesystem is writable, a pids cgroup per worker (`cgroups.py`), because RLIMIT_NPROC does not
 apply to root. The process table and kill sweeps are in `proctable.py` and `reaper.py`, the uid
-pool in `uids.py`, removal of a worker's tmp in `tree.py`. Python-level hooks in the worker only
-log; nothing here trusts them. Nothing Unix-only is imported at module level.
+pool in `uids.py`, removal of a worker's tmp in `tree.py`. How the grader and the worker talk is
+the level's transport (`transport/`): two dedicated pipes and select() on POSIX, the worker's
+stdin and stdout with reader threads where those do not work (Windows). Python-level hooks in the
+worker only log; nothing here trusts them. Nothing Unix-only is imported at module level.
 """
 
 from autograder.sandbox.cgroups import PidsCgroup, create_pids_cgroup, pids_cgroup_available

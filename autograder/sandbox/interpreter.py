@@ -8,6 +8,15 @@ from pathlib import Path
 
 HARNESS = Path(__file__).resolve().parent.parent / "worker" / "harness.py"
 WORKER_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}  # plus HOME and TMPDIR
+# What a Windows interpreter needs to start (absent elsewhere): passed on where the grader has it.
+PLATFORM_VARS = ("SYSTEMROOT",)
+
+
+def worker_env(tmp: str) -> dict[str, str]:
+    """The environment of a worker that runs on the host: the fixed variables, its private tmp as
+    HOME and TMPDIR, and the platform variables the interpreter cannot start without."""
+    platform = {name: os.environ[name] for name in PLATFORM_VARS if name in os.environ}
+    return dict(WORKER_ENV, HOME=tmp, TMPDIR=tmp, **platform)
 
 
 def python_executable() -> str:
@@ -16,9 +25,10 @@ def python_executable() -> str:
     return os.path.realpath(base)
 
 
-def harness_argv(python: str, harness: str, request_fd: int, reply_fd: int) -> list[str]:
-    """The worker's command line: isolated mode, no site, no bytecode, and its two pipe fds."""
-    return [python, "-I", "-S", "-B", harness, "--rfd", str(request_fd), "--wfd", str(reply_fd)]
+def harness_argv(python: str, harness: str, transport_args: list[str]) -> list[str]:
+    """The worker's command line: isolated mode, no site, no bytecode, and how it talks (its two
+    pipe fds, or its stdin and stdout: the transport's arguments)."""
+    return [python, "-I", "-S", "-B", harness, *transport_args]
 
 
 def is_root() -> bool:

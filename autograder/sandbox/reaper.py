@@ -66,8 +66,9 @@ class Reaper:
                        and p not in children_before and p != worker and p not in self.live}
             targets = descendants({worker} | orphans, table) - {me}
             alive = [p for p in targets if table[p].state not in ("Z", "X")]
-            signal_all(alive, signal.SIGSTOP)
-            signal_all(alive, signal.SIGKILL)
+            if alive:  # never without /proc (macOS, Windows: no SIGSTOP there either)
+                signal_all(alive, signal.SIGSTOP)
+                signal_all(alive, signal.SIGKILL)
             for pid in orphans:  # reap what the kernel handed to us; the worker is its Popen's
                 with contextlib.suppress(ChildProcessError, OSError):
                     os.waitpid(pid, os.WNOHANG)

@@ -1,11 +1,14 @@
 """The grading worker: runs a student's engine, one small JSON program at a time.
 
 This file is the only grader code that shares a process with student code, so it:
-- uses the standard library only and runs as `python -I -S -B harness.py --rfd R --wfd W`
+- uses the standard library only and runs as `python -I -S -B harness.py --rfd R --wfd W`, or
+  `... harness.py --stdio` where the grader cannot hand it extra pipes (Windows)
   (no site-packages, no user site, no PYTHON* variables, the submission last on sys.path);
 - binds everything it needs before the submission is imported, so monkeypatching `json`, `math` or
   `builtins` later does not change how replies are framed;
-- talks to the grader over two dedicated pipes with length-prefixed frames, never stdout;
+- talks to the grader over two dedicated pipes with length-prefixed frames, never stdout (with
+  `--stdio` the pipes arrive as stdin and stdout, and are moved to private descriptors before the
+  submission is imported: see `private_stdio`);
 - converts `.data` and `.grad` to plain floats here, once, accepting only exact `int`/`float`
   objects, so the grader never touches a student object and no lying `__eq__`/`__float__` counts.
 
@@ -615,6 +618,20 @@ NN_STEPS = {
 }
 
 
+def private_stdio():
+    """Take the request pipe (fd 0) and the reply pipe (fd 1) for the protocol, on descriptors
+    of their own that no child inherits, and give fd 0 the null device and fd 1 the output pipe
+    (fd 2, which the grader drains with a cap). Whatever the submission then prints, or writes to
+    fd 0, 1 or 2, never reaches the reply channel. Runs before any student code."""
+    rfd = os.dup(0)
+    wfd = os.dup(1)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(2, 1)
+    return rfd, wfd
+
+
 def main(argv):
     rfd = wfd = None
     for i, arg in enumerate(argv):
@@ -622,8 +639,10 @@ def main(argv):
             rfd = _int(argv[i + 1])
         elif arg == "--wfd":
             wfd = _int(argv[i + 1])
+        elif arg == "--stdio":
+            rfd, wfd = private_stdio()
     if rfd is None or wfd is None:
-        sys.stderr.write("usage: harness.py --rfd N --wfd M\n")
+        sys.stderr.write("usage: harness.py (--rfd N --wfd M | --stdio)\n")
         return 2
     sys.setrecursionlimit(1000)  # the default; deep recursion is the student's RecursionError
     Worker(rfd, wfd).serve()

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -26,6 +26,7 @@ from autograder.sandbox.cgroups import PidsCgroup
 from autograder.sandbox.limits import Limits, apply_rlimits, rlimits_missing
 from autograder.sandbox.proctable import children, signal_all
 from autograder.sandbox.reaper import Reaper
+from autograder.sandbox.transport import Channel, OutputBuffer, Transport, choose_transport
 
 CRASH_HINTS = {
     "SIGKILL": " (it may have hit the CPU-time limit)",
@@ -57,8 +58,7 @@ class WorkerProcess:
 
     popen: subprocess.Popen
     level: IsolationLevel
-    request_w: int  # grader -> worker
-    reply_r: int  # worker -> grader
+    channel: Channel  # requests, replies and output (the level's transport)
     tmp: Path
     lease: Lease = field(default_factory=Lease)
     cgroup: PidsCgroup | None = None
@@ -72,10 +72,9 @@ class WorkerProcess:
         return self.level.explain_exit(code)
 
     def close(self) -> None:
-        """Close the grader's ends of the pipes and give the lease back (after `kill_tree`)."""
-        for fd in (self.request_w, self.reply_r):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        """Let go of the grader's ends of the channel and give the lease back (after
+        `kill_tree`)."""
+        self.channel.close()
         self.lease.release()
 
 
@@ -91,8 +90,9 @@ class IsolationLevel:
 
     kind: ClassVar[Isolation]
 
-    def __init__(self, reaper: Reaper | None = None) -> None:
+    def __init__(self, reaper: Reaper | None = None, transport: Transport | None = None) -> None:
         self.reaper = reaper or Reaper()
+        self.transport = transport or choose_transport()
 
     # ---- availability -------------------------------------------------------------------------
     def probe(self) -> tuple[bool, str]:
@@ -119,7 +119,7 @@ class IsolationLevel:
     def command(self, argv: list[str], stage: Path, tmp: Path,
                 limits: Limits) -> tuple[list[str], dict[str, str]]:
         """The command line and environment that start the harness command `argv`."""
-        return argv, dict(interpreter.WORKER_ENV, HOME=str(tmp), TMPDIR=str(tmp))
+        return argv, interpreter.worker_env(str(tmp))
 
     # ---- starting -----------------------------------------------------------------------------
     def lease(self, tmp: Path) -> Lease:
@@ -142,20 +142,16 @@ class IsolationLevel:
 
         return prepare
 
-    def spawn(self, stage: Path, tmp: Path, limits: Limits, stdout: int,
-              stderr: int) -> WorkerProcess:
-        """Start the harness. `stdout`/`stderr` are fds the grader drains with a cap.
+    def spawn(self, stage: Path, tmp: Path, limits: Limits, output: OutputBuffer) -> WorkerProcess:
+        """Start the harness, wired up by the level's transport; what it prints goes to `output`.
 
-        The worker gets exactly three standard fds (stdin is /dev/null) and its two pipe ends;
-        every other fd of the grader is closed, and its environment is four fixed variables.
+        The worker gets its three standard fds (stdin is the null device) and, with the `pipes`
+        transport, its two pipe ends; every other fd of the grader is closed, and its
+        environment is four fixed variables.
         """
-        if os.name != "posix":
-            raise OSError("starting a worker needs POSIX pipes (inherited descriptors, select() "
-                          f"on pipes), which this platform ({sys.platform}) does not have")
-        req_r, req_w = os.pipe()
-        rep_r, rep_w = os.pipe()
+        plan = self.transport.plan()
         harness = interpreter.harness_argv(interpreter.python_executable(), self.harness_path(),
-                                           req_r, rep_w)
+                                           plan.args)
         argv, env = self.command(harness, stage, tmp, limits)
         lease: Lease | None = None
         cgroup = None
@@ -164,23 +160,17 @@ class IsolationLevel:
             cgroup = cgroups.create_pids_cgroup(limits.nproc)
             before = frozenset(children(os.getpid()))
             popen = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-                pass_fds=(req_r, rep_w), close_fds=True, cwd=str(tmp), env=env,
-                start_new_session=True, preexec_fn=self.child_setup(limits, cgroup, lease),
-            )
+                argv, close_fds=True, cwd=str(tmp), env=env, start_new_session=True,
+                preexec_fn=self.child_setup(limits, cgroup, lease), **plan.popen_kwargs)
         except BaseException:
-            for fd in (req_w, rep_r):
-                os.close(fd)
+            plan.abort()
             if cgroup is not None:
                 cgroup.remove()
             if lease is not None:
                 lease.release()
             raise
-        finally:
-            os.close(req_r)
-            os.close(rep_w)
         self.reaper.started(popen.pid)
-        return WorkerProcess(popen, self, req_w, rep_r, tmp, lease, cgroup, before)
+        return WorkerProcess(popen, self, plan.connect(popen, output), tmp, lease, cgroup, before)
 
     # ---- killing ------------------------------------------------------------------------------
     def kill(self, worker: WorkerProcess) -> None:
@@ -228,8 +218,15 @@ class IsolationLevel:
 
 
 def kill_group(popen: subprocess.Popen) -> None:
-    """SIGKILL the worker's process group and the worker (`popen.kill` where there are none)."""
+    """SIGKILL the worker's process group and the worker. Where there are no process groups
+    (Windows), `taskkill /T /F` ends the processes the worker started while the worker still
+    anchors its tree, then the worker itself is terminated."""
     if not hasattr(os, "killpg"):
+        taskkill = shutil.which("taskkill")
+        if taskkill is not None:
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
+                subprocess.run([taskkill, "/T", "/F", "/PID", str(popen.pid)],
+                               stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
         with contextlib.suppress(OSError):
             popen.kill()
         return

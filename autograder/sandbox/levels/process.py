@@ -1,5 +1,6 @@
 """The `process` level: rlimits (where the platform has them) and timeouts only, same user as the
 grader. Weak, and reported as such; the level of every platform, and of a student's self-check.
+On Windows its workers talk over stdin/stdout (the transport the level holds: `transport/`).
 """
 
 from __future__ import annotations
