@@ -1,3 +1,15 @@
 """mgrade: grade micrograd-style autodiff engines with isolated workers and a PyTorch oracle."""
 
 __version__ = "0.1.0"
+
+__all__ = ["__version__", "selfcheck"]
+
+
+def __getattr__(name: str):
+    # `from autograder import selfcheck` in a notebook; loaded on first use so that importing the
+    # package stays cheap.
+    if name == "selfcheck":
+        from autograder.notebooks.selfcheck import selfcheck
+
+        return selfcheck
+    raise AttributeError(f"module 'autograder' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""Stage a student's submission (a folder or a .zip) into a fresh directory for the worker.
+"""Stage a student's submission (a folder, a .zip or a notebook) into a fresh directory for the worker.
 
 A submission is untrusted input from someone who is still learning, so this module is strict in
 two directions at once: it refuses anything that could hurt the grader (path traversal, zip bombs,
@@ -96,7 +96,7 @@ class _Listing:
 
 
 def load_submission(path: Path, stage_dir: Path) -> StagedSubmission:
-    """Find the engine in `path` (a folder or a .zip) and copy the submission into `stage_dir`.
+    """Find the engine in `path` (a folder, a .zip or a .ipynb) and copy the submission into `stage_dir`.
 
     `stage_dir` must be an empty directory the caller owns and later deletes (also after a
     SubmissionError, which may leave a partial copy). Staged directories get mode 0755 and files
@@ -114,10 +114,7 @@ def load_submission(path: Path, stage_dir: Path) -> StagedSubmission:
         raise SubmissionError(f"{source}: not a folder or a .zip archive")
     suffix = path.suffix.lower()
     if suffix == ".ipynb":
-        raise SubmissionError(
-            f"{source}: notebooks (.ipynb) are not supported yet; copy your code into "
-            "micrograd/engine.py (and micrograd/nn.py) and submit that folder or a .zip of it"
-        )
+        return _stage_notebook(path, source, stage_dir)
     if suffix == ".py":
         raise SubmissionError(
             f"{source}: a single .py file is not a submission; submit the folder that contains "
@@ -140,6 +137,35 @@ def load_submission(path: Path, stage_dir: Path) -> StagedSubmission:
     with archive:
         listing = _list_zip(archive, source)
         return _stage(source, listing, stage_dir, folder_name=None, archive=True)
+
+
+def _stage_notebook(path: Path, source: str, stage_dir: Path) -> StagedSubmission:
+    """Stage the graded code of a notebook (see autograder.notebooks.extract) as micrograd/."""
+    from autograder.notebooks.extract import NotebookError, notebook_code, read_notebook
+
+    size = path.stat().st_size
+    if size > MAX_ARCHIVE_BYTES:
+        raise SubmissionError(
+            f"{source}: the notebook is {_mb(size)}, more than the limit of "
+            f"{_mb(MAX_ARCHIVE_BYTES)}; clear its outputs (Edit > Clear All Outputs) and resubmit"
+        )
+    data = _file_reader(path, source, path.name)(MAX_ARCHIVE_BYTES)
+    try:
+        code = notebook_code(read_notebook(data, source), source)
+    except NotebookError as exc:
+        raise SubmissionError(str(exc)) from None
+    for rel, text in sorted(code.files.items()):
+        _write_file(stage_dir, rel, text.encode("utf-8"))
+    has_nn = f"{_PACKAGE}/nn.py" in code.files
+    return StagedSubmission(
+        source=source,
+        root=stage_dir,
+        engine_module=f"{_PACKAGE}.engine",
+        nn_module=f"{_PACKAGE}.nn" if has_nn else None,
+        layout="notebook",
+        files=tuple(sorted(code.files)),
+        notes=tuple(code.notes),
+    )
 
 
 # ---- staging ------------------------------------------------------------------------------------
@@ -284,10 +310,9 @@ def _no_engine_message(source: str, listing: _Listing, archive: bool) -> str:
             f"; found {', '.join(wrong_case[:5])}: file names are case-sensitive, rename it to "
             "engine.py"
         )
-    if any(rel.lower().endswith(".ipynb") for rel in files):
-        message += (
-            "; notebooks (.ipynb) are not supported yet: copy your code into micrograd/engine.py"
-        )
+    notebooks = [rel for rel in files if rel.lower().endswith(".ipynb")]
+    if notebooks:
+        message += f"; to grade a notebook, submit the .ipynb file itself ({notebooks[0]})"
     if listing.symlinks:
         message += f"; symbolic links are not followed: {', '.join(listing.symlinks[:5])}"
     return message

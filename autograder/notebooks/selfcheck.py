@@ -1,0 +1,130 @@
+"""Check a notebook's own engine from inside the notebook: `selfcheck("engine.tanh")`.
+
+The notebook's code is what its kernel ran (IPython's input history, `In`), turned into a module by
+the same rules `mgrade grade notebook.ipynb` uses (autograder.notebooks.extract), written to a
+temporary `micrograd/` folder and graded like any folder: in the sandboxed worker, with the
+pure-Python oracle, the public seed and only the checks students may see. `run_selfcheck` is the
+one place that grading happens; `mgrade check` and the notebook's test cells go through it too.
+
+A notebook's code can also be given explicitly: `selfcheck("engine.tanh", source=code_string)`, or
+a path to a folder or a notebook file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+CACHE_NAME = "__mgrade_results__"  # where a kernel keeps reports of code it already graded
+
+
+def selfcheck(only: str | None = None, *, source: str | Path | None = None,
+              assignments: Sequence[str] | None = None, show: bool = True):
+    """Run the public checks named by `only` (a check id or a prefix such as "engine.tanh"; None:
+    all of them) on this notebook's code, print the same feedback as `mgrade check`, and return
+    the report."""
+    from autograder.reporters.text import text_summary
+
+    report = grade_notebook_code(source, only=only, assignments=assignments)
+    if show:
+        print(text_summary(report, include_hidden=False))
+    return report
+
+
+def run_selfcheck(directory: Path, only: str | None = None,
+                  assignments: Sequence[str] | None = None, *, official: bool = False):
+    """Grade the submission in `directory` the way `mgrade check` does and keep the checks that
+    match `only`. `official=True` grades as `mgrade grade` does instead (its oracle, every check).
+    """
+    from autograder.grading import GradeOptions, grade
+
+    ids = list(assignments) if assignments else assignments_for(only)
+    options = GradeOptions(assignments=ids, oracle="auto" if official else "python")
+    report = grade(directory, options)
+    results = [r for r in report.results
+               if matches(r.check_id, only) and (official or r.visibility == "visible")]
+    return replace(report, results=results)
+
+
+def grade_notebook_code(source: str | Path | None = None, *, only: str | None = None,
+                        assignments: Sequence[str] | None = None, official: bool = False):
+    """Grade the notebook's code (see `notebook_code`); a kernel grades each version only once."""
+    files = notebook_files(source)
+    ids = list(assignments) if assignments else assignments_for(only)
+    key = hashlib.sha256(repr((sorted(files.items()), ids, official)).encode()).hexdigest()
+    cache = _kernel_cache()
+    if key not in cache:
+        workdir = Path(tempfile.mkdtemp(prefix="mgrade-notebook-"))
+        try:
+            for rel, text in files.items():
+                target = workdir / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+            cache[key] = run_selfcheck(workdir, None, ids, official=official)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    report = cache[key]
+    return replace(report, results=[r for r in report.results if matches(r.check_id, only)])
+
+
+def notebook_files(source: str | Path | None = None) -> dict[str, str]:
+    """The files to grade: from the running kernel's history, a code string, or a path."""
+    from autograder.notebooks.extract import (
+        build_module,
+        history_code,
+        notebook_code,
+        read_notebook,
+    )
+
+    if source is None:
+        history = getattr(sys.modules.get("__main__"), "In", None)
+        if not isinstance(history, list):
+            raise RuntimeError(
+                "selfcheck() finds your code in the notebook's input history, and there is none "
+                "here (not running in Jupyter?); pass it: selfcheck(..., source=code_or_path)"
+            )
+        return history_code(history).files
+    if isinstance(source, Path):
+        if source.is_dir():
+            return {p.relative_to(source).as_posix(): p.read_text(encoding="utf-8")
+                    for p in sorted(source.rglob("*.py")) if "__pycache__" not in p.parts}
+        return notebook_code(read_notebook(source.read_bytes(), str(source)), str(source)).files
+    return build_module([("source", source)]).files
+
+
+def assignments_for(only: str | None) -> list[str]:
+    """The assignments that grade a check matching `only` (every assignment for None)."""
+    from autograder.checks import catalogue
+    from autograder.manifest import available_assignments, default_assignment_dirs, load_assignment
+    from autograder.manifest import find_assignment as find
+
+    dirs = default_assignment_dirs()
+    ids = []
+    for assignment_id in available_assignments(dirs):
+        assignment = load_assignment(find(assignment_id, dirs), catalogue().keys())
+        if any(matches(spec.id, only) for spec in assignment.checks):
+            ids.append(assignment_id)
+    if not ids:
+        raise ValueError(f"no assignment has a check named {only!r} (see `mgrade checks`)")
+    return ids
+
+
+def matches(check_id: str, only: str | None) -> bool:
+    """`only` names the check itself or a prefix ending at a dot: "engine.tanh" matches
+    "engine.tanh.backward", not "engine.tanhx"."""
+    return only is None or check_id == only or check_id.startswith(only.rstrip(".") + ".")
+
+
+def _kernel_cache() -> dict:
+    """Reports already computed in this kernel, kept in the notebook's own namespace."""
+    main = sys.modules.get("__main__")
+    namespace = getattr(main, "__dict__", None)
+    if not isinstance(namespace, dict):
+        return {}
+    cache = namespace.setdefault(CACHE_NAME, {})
+    return cache if isinstance(cache, dict) else {}
