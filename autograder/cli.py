@@ -159,8 +159,8 @@ def _grade_with_progress(submission: Path, options, quiet: bool):
 @click.option("--zip", "archive", is_flag=True, help="With --kit: also write KIT.zip.")
 def release(check: bool, reference: Path | None, template: Path | None, kit: Path | None,
             assignments: tuple[str, ...], archive: bool) -> None:
-    """Generate students_template/ from the reference solution (or --check for drift), or a
-    student kit with --kit."""
+    """Generate students_template/ and the nbgrader source notebooks from the reference solution
+    (or --check for drift), or a student kit with --kit."""
     from autograder.release import ReleaseError, check_template, default_paths, write_template
 
     if kit is not None:
@@ -178,7 +178,7 @@ def release(check: bool, reference: Path | None, template: Path | None, kit: Pat
             reference = reference or default_reference
             template = template or default_template
         if check:
-            problems = check_template(reference, template)
+            problems = check_template(reference, template) + _notebooks(reference, check=True)
             for problem in problems:
                 click.echo(problem, err=True)
             if problems:
@@ -187,13 +187,23 @@ def release(check: bool, reference: Path | None, template: Path | None, kit: Pat
                 sys.exit(1)
             click.echo(f"{template} matches a fresh generation from {reference}.")
             return
-        written = write_template(reference, template)
+        written = write_template(reference, template) + _notebooks(reference, check=False)
     except ReleaseError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {len(written)} file(s) to {template}")
 
 
 main.add_command(check_command)
+
+
+def _notebooks(reference: Path, check: bool) -> list:
+    """The nbgrader source notebooks next to the reference's assignments/ (none without it)."""
+    assignments = reference.resolve().parent.parent / "assignments"
+    if not assignments.is_dir():
+        return []
+    from autograder.notebooks.build import check_notebooks, write_notebooks
+
+    return (check_notebooks if check else write_notebooks)(reference, assignments)
 
 
 # ---- checks ------------------------------------------------------------------------------------
