@@ -320,17 +320,16 @@ def test_package_and_flat_side_by_side_are_ambiguous(tmp_path: Path) -> None:
     assert "found more than one engine (micrograd/engine.py, engine.py)" in refusal(tmp_path, sub)
 
 
-def test_notebook_is_refused_clearly(tmp_path: Path) -> None:
+def test_a_file_that_is_not_a_notebook_is_refused_clearly(tmp_path: Path) -> None:
     notebook = tmp_path / "hw1.ipynb"
     notebook.write_text("{}")
     message = refusal(tmp_path, notebook)
-    assert message.startswith(f"{notebook}: notebooks (.ipynb) are not supported yet")
-    assert "micrograd/engine.py" in message
+    assert message.startswith(f"{notebook}: not a Jupyter notebook")
 
 
 def test_notebook_inside_a_folder_gets_a_hint(tmp_path: Path) -> None:
     sub = make_tree(tmp_path / "sub", {"hw1.ipynb": "{}"})
-    assert "notebooks (.ipynb) are not supported yet" in refusal(tmp_path, sub)
+    assert "to grade a notebook, submit the .ipynb file itself (hw1.ipynb)" in refusal(tmp_path, sub)
 
 
 def test_single_py_file_is_refused(tmp_path: Path) -> None:
