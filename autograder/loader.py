@@ -1,4 +1,5 @@
-"""Stage a student's submission (a folder, a .zip or a notebook) into a fresh directory for the worker.
+"""Stage a student's submission (a folder, a .zip or a notebook) into a fresh directory for the
+worker.
 
 A submission is untrusted input from someone who is still learning, so this module is strict in
 two directions at once: it refuses anything that could hurt the grader (path traversal, zip bombs,
@@ -96,7 +97,8 @@ class _Listing:
 
 
 def load_submission(path: Path, stage_dir: Path) -> StagedSubmission:
-    """Find the engine in `path` (a folder, a .zip or a .ipynb) and copy the submission into `stage_dir`.
+    """Find the engine in `path` (a folder, a .zip or a .ipynb) and copy the submission into
+    `stage_dir`.
 
     `stage_dir` must be an empty directory the caller owns and later deletes (also after a
     SubmissionError, which may leave a partial copy). Staged directories get mode 0755 and files

@@ -329,7 +329,8 @@ def test_a_file_that_is_not_a_notebook_is_refused_clearly(tmp_path: Path) -> Non
 
 def test_notebook_inside_a_folder_gets_a_hint(tmp_path: Path) -> None:
     sub = make_tree(tmp_path / "sub", {"hw1.ipynb": "{}"})
-    assert "to grade a notebook, submit the .ipynb file itself (hw1.ipynb)" in refusal(tmp_path, sub)
+    hint = "to grade a notebook, submit the .ipynb file itself (hw1.ipynb)"
+    assert hint in refusal(tmp_path, sub)
 
 
 def test_single_py_file_is_refused(tmp_path: Path) -> None:

@@ -16,7 +16,6 @@ import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
-from autograder.grading import GradeOptions, grade
 from autograder.loader import SubmissionError, load_submission
 from autograder.notebooks.build import check_notebooks, generate_notebooks, notebook_path
 from autograder.notebooks.extract import ENGINE_FILE, NN_FILE, history_code
@@ -95,7 +94,8 @@ def test_solution_cells_are_the_reference_injected_by_release():
 
 def test_ops_notebook_teaches_every_op_with_its_derivative():
     assert set(OP_MATH) == {op.name for op in OPS}
-    markdown = "\n".join(c.source for c in source_notebook("ops").cells if c.cell_type == "markdown")
+    cells = source_notebook("ops").cells
+    markdown = "\n".join(c.source for c in cells if c.cell_type == "markdown")
     for op in OPS:
         assert OP_MATH[op.name][1] in markdown, op.name
     assert r"1 - \tanh^2 a" in markdown

@@ -120,7 +120,8 @@ def _cell(source: str, grade_id: str, *, solution: bool = False, locked: bool = 
           points: float | None = None):
     from nbformat import v4
 
-    meta = {"grade": points is not None, "grade_id": grade_id, "locked": locked or points is not None,
+    graded = points is not None
+    meta = {"grade": graded, "grade_id": grade_id, "locked": locked or graded,
             "schema_version": SCHEMA_VERSION, "solution": solution, "task": False}
     if points is not None:
         meta["points"] = int(points) if float(points).is_integer() else points

@@ -82,7 +82,8 @@ def read_notebook(data: bytes, source: str):
     try:
         notebook = nbformat.reads(text, as_version=4)
     except Exception as exc:  # noqa: BLE001 - nbformat raises several unrelated types
-        raise NotebookError(f"{source}: not a valid notebook ({type(exc).__name__}: {exc})") from None
+        problem = f"{type(exc).__name__}: {exc}"
+        raise NotebookError(f"{source}: not a valid notebook ({problem})") from None
     for index, cell in enumerate(notebook.cells, start=1):
         if not isinstance(cell.get("source", ""), str):
             raise NotebookError(f"{source}: cell {index} has no readable source")

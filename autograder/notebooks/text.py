@@ -88,7 +88,8 @@ def ops_table(names: list[str]) -> str:
     rows = ["| op | computes | local derivative | built from |", "|---|---|---|---|"]
     for name in names:
         forward, derivative, built = OP_MATH[name]
-        rows.append(f"| `{name}` | ${forward}$ | ${derivative}$ | {built or 'its own `_backward`'} |")
+        built = built or "its own `_backward`"
+        rows.append(f"| `{name}` | ${forward}$ | ${derivative}$ | {built} |")
     return "\n".join(rows)
 
 
