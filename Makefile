@@ -38,6 +38,7 @@ bench: install
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/grade.py
 	$(PY) benchmarks/transport.py
+	PATH="$(VENV)/bin:$$PATH" $(PY) benchmarks/notebook.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache *.egg-info

@@ -185,12 +185,13 @@ def release(check: bool, reference: Path | None, template: Path | None, kit: Pat
                 click.echo(f"{len(problems)} file(s) drifted: run `mgrade release` to regenerate.",
                            err=True)
                 sys.exit(1)
-            click.echo(f"{template} matches a fresh generation from {reference}.")
+            click.echo(f"{template} and the source notebooks match a fresh generation from "
+                       f"{reference}.")
             return
         written = write_template(reference, template) + _notebooks(reference, check=False)
     except ReleaseError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"wrote {len(written)} file(s) to {template}")
+    click.echo(f"wrote {len(written)} file(s) (template: {template})")
 
 
 main.add_command(check_command)
