@@ -3,7 +3,7 @@
 A temporary nbgrader course gets the ops source notebook as its only submission (solutions filled
 in). Both graders run as fresh processes, interleaved, best of N, so machine load affects both
 alike. nbgrader's time includes starting a kernel, running every cell (each test cell calls the
-grader: the public check, then the official one) and writing its gradebook. Prints measured
+grader's official grade, once per kernel) and writing its gradebook. Prints measured
 numbers and the ratio; never asserts.
 
     .venv/bin/python benchmarks/notebook.py [--runs 3]

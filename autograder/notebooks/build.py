@@ -134,8 +134,9 @@ def _test_source(spec, title: str) -> str:
             "from autograder.notebooks.testcell import check\n\n")
     official = f'check("{spec.id}", official=True)'
     if spec.visibility == "visible":
-        return (f'{head}check("{spec.id}")\n'
-                f"### BEGIN HIDDEN TESTS\n{official}\n### END HIDDEN TESTS")
+        # The official run comes first: the public check then reuses its report.
+        return (f"{head}### BEGIN HIDDEN TESTS\n{official}\n### END HIDDEN TESTS\n"
+                f'check("{spec.id}")')
     # Withheld until the due date: the student's copy has no test to run, and says so by failing.
     return (f"{head}graded = False\n"
             f"### BEGIN HIDDEN TESTS\n{official}\ngraded = True\n### END HIDDEN TESTS\n"

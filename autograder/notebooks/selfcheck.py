@@ -60,8 +60,15 @@ def grade_notebook_code(source: str | Path | None = None, *, only: str | None = 
     """Grade the notebook's code (see `notebook_code`); a kernel grades each version only once."""
     files = notebook_files(source)
     ids = list(assignments) if assignments else assignments_for(only)
-    key = hashlib.sha256(repr((sorted(files.items()), ids, official)).encode()).hexdigest()
+    key = _key(files, ids, official)
     cache = _kernel_cache()
+    official_key = key if official else _key(files, ids, True)
+    if not official and official_key in cache:
+        # The official grade of this code already ran here (nbgrader's hidden tests): its
+        # verdicts on visible checks are the public check's, so they are not computed twice.
+        report = cache[official_key]
+        results = [r for r in report.results if r.visibility == "visible"]
+        return replace(report, results=[r for r in results if matches(r.check_id, only)])
     if key not in cache:
         workdir = Path(tempfile.mkdtemp(prefix="mgrade-notebook-"))
         try:
@@ -122,6 +129,10 @@ def matches(check_id: str, only: str | None) -> bool:
     """`only` names the check itself or a prefix ending at a dot: "engine.tanh" matches
     "engine.tanh.backward", not "engine.tanhx"."""
     return only is None or check_id == only or check_id.startswith(only.rstrip(".") + ".")
+
+
+def _key(files: dict[str, str], ids: list[str], official: bool) -> str:
+    return hashlib.sha256(repr((sorted(files.items()), ids, official)).encode()).hexdigest()
 
 
 def _kernel_cache() -> dict:

@@ -4,7 +4,8 @@ The cell asserts that one check of the grader passes on the code the notebook de
 call runs the public check with the pure-Python oracle (students see it fail while they work);
 the call inside `### BEGIN HIDDEN TESTS` runs it as the official grade does (PyTorch oracle when
 installed, withheld checks included), so nbgrader's points agree with `mgrade grade notebook.ipynb`.
-A kernel grades each version of the code once and answers later cells from that report.
+A kernel grades each version of the code once and answers later cells from that report; where the
+official run came first (nbgrader's autograde restores it), the public check reuses its verdicts.
 """
 
 from __future__ import annotations
