@@ -6,10 +6,10 @@ __all__ = ["__version__", "selfcheck"]
 
 
 def __getattr__(name: str):
-    # `from autograder import selfcheck` in a notebook; loaded on first use so that importing the
-    # package stays cheap.
+    # `from autograder import selfcheck` in a notebook: the module `autograder.selfcheck`, which is
+    # callable (see its end). Loaded on first use so that importing the package stays cheap.
     if name == "selfcheck":
-        from autograder.notebooks.selfcheck import selfcheck
+        import importlib
 
-        return selfcheck
+        return importlib.import_module("autograder.selfcheck")
     raise AttributeError(f"module 'autograder' has no attribute {name!r}")

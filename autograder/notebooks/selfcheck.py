@@ -3,8 +3,8 @@
 The notebook's code is what its kernel ran (IPython's input history, `In`), turned into a module by
 the same rules `mgrade grade notebook.ipynb` uses (autograder.notebooks.extract), written to a
 temporary `micrograd/` folder and graded like any folder: in the sandboxed worker, with the
-pure-Python oracle, the public seed and only the checks students may see. `run_selfcheck` is the
-one place that grading happens; `mgrade check` and the notebook's test cells go through it too.
+pure-Python oracle, the public seed and only the checks students may see: the grading itself is
+`autograder.selfcheck.run_selfcheck`, the code path of `mgrade check`.
 
 A notebook's code can also be given explicitly: `selfcheck("engine.tanh", source=code_string)`, or
 a path to a folder or a notebook file.
@@ -29,45 +29,52 @@ def selfcheck(only: str | None = None, *, source: str | Path | None = None,
     """Run the public checks named by `only` (a check id or a prefix such as "engine.tanh"; None:
     all of them) on this notebook's code, print the same feedback as `mgrade check`, and return
     the report."""
-    from autograder.reporters.text import text_summary
+    from autograder.reporters import render_text
 
     report = grade_notebook_code(source, only=only, assignments=assignments)
     if show:
-        print(text_summary(report, include_hidden=False))
+        render_text(report)
     return report
 
 
 def run_selfcheck(directory: Path, only: str | None = None,
                   assignments: Sequence[str] | None = None, *, official: bool = False):
-    """Grade the submission in `directory` the way `mgrade check` does and keep the checks that
-    match `only`. `official=True` grades as `mgrade grade` does instead (its oracle, every check).
-    """
+    """Grade `directory` as `mgrade check` does (`autograder.selfcheck.run_selfcheck`), or with
+    `official=True` as `mgrade grade` does (its oracle, every check), keeping the checks that
+    match `only`. Manifests are found from the kernel's folder, as `mgrade check` finds them."""
     from autograder.grading import GradeOptions, grade
+    from autograder.selfcheck import run_selfcheck as student_selfcheck
+    from autograder.selfcheck import selfcheck_dirs
 
-    ids = list(assignments) if assignments else assignments_for(only)
+    dirs, _ = selfcheck_dirs(Path.cwd())
+    ids = list(assignments) if assignments else assignments_for(only, dirs)
+    if not official:
+        return student_selfcheck(directory, only=(only,) if only else (), assignments=ids,
+                                 assignment_dirs=dirs)
     # The official grade honours the course's secret seed, as `mgrade grade` does.
-    seed = os.environ.get("MGRADE_SEED") if official else None
-    options = GradeOptions(assignments=ids, oracle="auto" if official else "python",
-                           seed=int(seed) if seed else None)
-    report = grade(directory, options)
-    results = [r for r in report.results
-               if matches(r.check_id, only) and (official or r.visibility == "visible")]
-    return replace(report, results=results)
+    seed = os.environ.get("MGRADE_SEED")
+    report = grade(directory, GradeOptions(assignments=ids, oracle="auto", assignment_dirs=dirs,
+                                           seed=int(seed) if seed else None))
+    return replace(report, results=[r for r in report.results if matches(r.check_id, only)])
 
 
 def grade_notebook_code(source: str | Path | None = None, *, only: str | None = None,
                         assignments: Sequence[str] | None = None, official: bool = False):
     """Grade the notebook's code (see `notebook_code`); a kernel grades each version only once."""
+    from autograder.selfcheck import selfcheck_dirs
+
     files = notebook_files(source)
-    ids = list(assignments) if assignments else assignments_for(only)
+    ids = list(assignments) if assignments else assignments_for(only, selfcheck_dirs(Path.cwd())[0])
     key = _key(files, ids, official)
+    from autograder.model import STUDENT_VISIBLE
+
     cache = _kernel_cache()
     official_key = key if official else _key(files, ids, True)
     if not official and official_key in cache:
         # The official grade of this code already ran here (nbgrader's hidden tests): its
         # verdicts on visible checks are the public check's, so they are not computed twice.
         report = cache[official_key]
-        results = [r for r in report.results if r.visibility == "visible"]
+        results = [r for r in report.results if r.visibility in STUDENT_VISIBLE]
         return replace(report, results=[r for r in results if matches(r.check_id, only)])
     if key not in cache:
         workdir = Path(tempfile.mkdtemp(prefix="mgrade-notebook-"))
@@ -108,13 +115,12 @@ def notebook_files(source: str | Path | None = None) -> dict[str, str]:
     return build_module([("source", source)]).files
 
 
-def assignments_for(only: str | None) -> list[str]:
-    """The assignments that grade a check matching `only` (every assignment for None)."""
+def assignments_for(only: str | None, dirs: Sequence[Path]) -> list[str]:
+    """The assignments in `dirs` that grade a check matching `only` (all of them for None)."""
     from autograder.checks import catalogue
-    from autograder.manifest import available_assignments, default_assignment_dirs, load_assignment
+    from autograder.manifest import available_assignments, load_assignment
     from autograder.manifest import find_assignment as find
 
-    dirs = default_assignment_dirs()
     ids = []
     for assignment_id in available_assignments(dirs):
         assignment = load_assignment(find(assignment_id, dirs), catalogue().keys())
