@@ -18,7 +18,7 @@ import re
 import stat
 import zipfile
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 # ---- caps ---------------------------------------------------------------------------------------
@@ -110,6 +110,11 @@ def load_submission(path: Path, stage_dir: Path) -> StagedSubmission:
         raise SubmissionError(f"{source}: no such file or directory")
     if path.is_dir():
         listing = _list_directory(path, source)
+        notebook = _lone_notebook(listing)
+        if notebook is not None:  # e.g. nbgrader's submitted/<student>/<assignment>/
+            staged = _stage_notebook(path / notebook, str(path / notebook), stage_dir)
+            return replace(staged, notes=(f"graded the notebook {notebook} (the folder has no "
+                                          "engine.py)", *staged.notes))
         folder_name = path.resolve().name
         return _stage(source, listing, stage_dir, folder_name, archive=False)
     if not path.is_file():
@@ -139,6 +144,15 @@ def load_submission(path: Path, stage_dir: Path) -> StagedSubmission:
     with archive:
         listing = _list_zip(archive, source)
         return _stage(source, listing, stage_dir, folder_name=None, archive=True)
+
+
+def _lone_notebook(listing: _Listing) -> str | None:
+    """The folder's one top-level .ipynb when no engine.py is there to grade instead."""
+    files = listing.entries.keys()
+    if _candidates_at("", files) or any(_candidates_at(sub, files) for sub in _top_folders(files)):
+        return None
+    notebooks = [rel for rel in files if "/" not in rel and rel.lower().endswith(".ipynb")]
+    return notebooks[0] if len(notebooks) == 1 else None
 
 
 def _stage_notebook(path: Path, source: str, stage_dir: Path) -> StagedSubmission:

@@ -328,7 +328,7 @@ def test_a_file_that_is_not_a_notebook_is_refused_clearly(tmp_path: Path) -> Non
 
 
 def test_notebook_inside_a_folder_gets_a_hint(tmp_path: Path) -> None:
-    sub = make_tree(tmp_path / "sub", {"hw1.ipynb": "{}"})
+    sub = make_tree(tmp_path / "sub", {"hw1.ipynb": "{}", "hw2.ipynb": "{}"})
     hint = "to grade a notebook, submit the .ipynb file itself (hw1.ipynb)"
     assert hint in refusal(tmp_path, sub)
 

@@ -139,6 +139,16 @@ def test_graded_code_is_the_solution_cells_without_tests_magics_or_top_level_cal
     assert "import math" in engine
 
 
+def test_a_folder_holding_one_notebook_and_no_engine_is_that_notebook(tmp_path: Path):
+    folder = tmp_path / "submitted" / "alice" / "ops"  # nbgrader's layout, as grade-all sees it
+    folder.mkdir(parents=True)
+    shutil.copy(notebook_path(ASSIGNMENTS, "ops"), folder / "ops.ipynb")
+    (folder / "timestamp.txt").write_text("2026-12-01 12:00:00")
+    staged = load_submission(folder, tmp_path / "stage")
+    assert "math.tanh(self.data)" in (staged.root / ENGINE_FILE).read_text()
+    assert staged.notes[0] == "graded the notebook ops.ipynb (the folder has no engine.py)"
+
+
 def test_without_nbgrader_metadata_every_code_cell_counts_but_tests_still_never_run(tmp_path):
     notebook = source_notebook("mlp")
     for cell in notebook.cells:
