@@ -107,3 +107,13 @@ def test_nbgrader_round_trip(course: Path) -> None:
     assert scores["tanhbug"] == max_score - 2.0  # engine.tanh.backward is worth 2 points
     for student, notebook in submitted.items():
         assert _mgrade_total(notebook) == pytest.approx(scores[student]), student
+
+    # The whole class at once, straight from the course's submitted/ folder.
+    out = course / "mgrade-graded"
+    batch = subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(course), "--out",
+                            str(out), "-a", "ops"], env=_env(), capture_output=True, text=True,
+                           timeout=900)
+    assert batch.returncode == 0, batch.stdout[-2000:] + batch.stderr[-2000:]
+    with open(out / "grades.csv", newline="") as handle:
+        totals = {row["student"]: float(row["total"]) for row in csv.DictReader(handle)}
+    assert totals == pytest.approx(scores)
