@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import platform
 import re
+from dataclasses import replace
 
+from autograder.model import Verdict
 from autograder.ops import Op
 
 IMPORT_LINE = "from micrograd.engine import Value"
@@ -73,9 +75,31 @@ def backward_snippet(op: Op, inputs: dict[str, float], grads: dict[str, float], 
     return "\n".join(lines)
 
 
+def _names(check_ids: list[str]) -> str:
+    names = [f"`{c}`" for c in check_ids]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def fix_first(check_ids: list[str]) -> str:
-    names = ", ".join(f"`{c}`" for c in check_ids)
-    return f"This check relies on {names}, which failed too: fix that first."
+    """The one root-cause hint: which failed checks, relied on by this one, to fix first."""
+    one = len(check_ids) == 1
+    return (f"Fix {_names(check_ids)} first: this check relies on {'it' if one else 'them'}, "
+            f"and {'it' if one else 'they'} failed in this grade.")
+
+
+def blocked_by(verdict: Verdict, check_ids: list[str]) -> Verdict:
+    """A blocked verdict as students read it: "blocked by X" (the one place X is named), why it
+    could not test anything, and that it scores 0."""
+    reason = verdict.summary.rstrip(".")
+    stop = "" if reason.endswith(("?", "!")) else "."
+    if not check_ids:
+        return replace(verdict, summary=f"blocked: {reason}",
+                       feedback=f"Not tested: {reason}{stop} A check that cannot test what it "
+                       "names scores 0.")
+    which = "that check" if len(check_ids) == 1 else "those checks"
+    return replace(verdict, summary=f"blocked by {', '.join(check_ids)}", feedback=(
+        f"Not tested: {reason}{stop} Fix {which} first; a check that cannot test what it "
+        "names scores 0."))
 
 
 def load_error_hint(error_type: str, message: str) -> str:

@@ -15,20 +15,22 @@ import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from autograder import __version__
 from autograder.checks import CheckContext, CheckDef, catalogue
-from autograder.feedback import fix_first, load_error_hint
+from autograder.feedback import load_error_hint
+from autograder.graderun import GradeRun, Progress
 from autograder.loader import StagedSubmission, SubmissionError, load_submission
 from autograder.manifest import (
     Assignment,
-    CheckSpec,
     ManifestError,
+    available_assignments,
     default_assignment_dirs,
     find_assignment,
     load_assignment,
 )
-from autograder.model import CheckResult, GradeReport, Outcome, Verdict
+from autograder.model import GradeReport, Outcome, Verdict
 from autograder.ops import OPS_BY_NAME
 from autograder.oracle import load_oracle
 from autograder.policy import (
@@ -38,35 +40,27 @@ from autograder.policy import (
     describe_use,
     scan_submission,
 )
-from autograder.sandbox import Limits, detect_isolation, remove_tree
+from autograder.prerequisites import Planned, closure, plan
+from autograder.sandbox import IsolationInfo, Limits, detect_isolation, remove_tree
 from autograder.session import SessionConfig, WorkerDied, WorkerSession
 
 OUTPUT_IN_FEEDBACK = 1500  # characters of captured student output shown with a failed check
 CHECK_BUDGET_FACTOR = 6  # a check may take this many call timeouts in total
 
 
+
 @dataclass
 class GradeOptions:
     assignments: list[str]
-    seed: int | None = None  # None: the first assignment's manifest seed
+    seed: int | None = None  # None: each assignment's own manifest seed
     isolation: str | None = None  # None: the strongest available
     transport: str | None = None  # how workers talk; None: what the platform supports
     oracle: str = "auto"
     assignment_dirs: list[Path] = field(default_factory=list)
-    progress: object = None  # callable(check_id, index, total) for progress bars
+    progress: Progress | None = None  # callable(check_id, index, total) for progress bars
     # Grade only these check ids of the manifests (None: all). The checks they rely on still run,
     # unscored and unlisted, exactly as in a full grade, so each verdict is the full grade's.
     only: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
-class Planned:
-    """A check to run: its definition, its manifest entry (None: a prerequisite, not scored)."""
-
-    check: CheckDef
-    spec: CheckSpec | None
-    assignment: Assignment
-    scored: bool = True  # False: run (its verdict informs others) but neither scored nor listed
 
 
 def load_assignments(ids: Iterable[str], dirs: list[Path]) -> list[Assignment]:
@@ -84,49 +78,45 @@ def load_assignments(ids: Iterable[str], dirs: list[Path]) -> list[Assignment]:
     return assignments
 
 
-def plan(assignments: list[Assignment], only: Iterable[str] | None = None) -> list[Planned]:
-    """Scored checks in catalogue order, plus the op checks the graph checks rely on.
+def home_assignments(graded: list[Assignment], dirs: list[Path]) -> dict[str, Assignment]:
+    """For each check, the first manifest (graded ones first, then the others found in `dirs`,
+    by id) that scores it: where an unscored prerequisite takes its seed and limits from."""
+    search = dirs or default_assignment_dirs()
+    others = [a for a in available_assignments(search) if a not in {g.id for g in graded}]
+    homes: dict[str, Assignment] = {}
+    for assignment in graded + _loadable(others, dirs):
+        for spec in assignment.checks:
+            homes.setdefault(spec.id, assignment)
+    return homes
 
-    With `only`, the other checks are left out unless a kept one relies on them (its `needs`, or
-    every op for graph and network checks); those stay in the plan, with their own manifest entry,
-    but unscored.
+
+def _loadable(ids: list[str], dirs: list[Path]) -> list[Assignment]:
+    """The manifests among `ids` that load (a broken one not being graded is not our concern)."""
+    loaded = []
+    for assignment_id in ids:
+        try:
+            loaded += load_assignments([assignment_id], dirs)
+        except ManifestError:
+            continue
+    return loaded
+
+
+def plan_checks(assignments: list[Assignment], seed: int | None = None,
+                dirs: list[Path] | None = None, only: Iterable[str] | None = None
+                ) -> list[Planned]:
+    """The checks a grade of `assignments` runs, prerequisites included, in order.
+
+    With `only`, the other checks are left out unless a kept one relies on them (the closure of
+    its `needs` and `uses`); those stay in the plan, unscored and unlisted.
     """
     every = catalogue()
-    scored: dict[str, Planned] = {}
-    for assignment in assignments:
-        for spec in assignment.checks:
-            scored[spec.id] = Planned(every[spec.id], spec, assignment)
-    needed = set(scored)
-    if any(cid.startswith("engine.backward.") or cid.startswith("nn.") for cid in scored):
-        needed |= {cid for cid in every if cid.startswith("engine.") and
-                   not cid.startswith("engine.backward.")}
-    first = assignments[0]
-    planned = [scored.get(cid) or Planned(check, None, first)
-               for cid, check in every.items() if cid in needed]
+    planned = plan(assignments, every, seed, home_assignments(assignments, list(dirs or [])))
     if only is None:
         return planned
-    kept = set(only) & set(scored)
-    relied_on = _relied_on(kept, planned)
+    kept = set(only) & {item.check.id for item in planned if item.spec is not None}
+    relied_on = closure(kept, every)
     return [item if item.check.id in kept else replace(item, scored=False)
-            for item in planned if item.check.id in kept | relied_on]
-
-
-def _relied_on(kept: set[str], planned: list[Planned]) -> set[str]:
-    """The planned checks whose verdicts the `kept` ones read, transitively: their `needs`, and
-    every op check for graph and network checks (they build only from ops that passed)."""
-    ids = {item.check.id for item in planned}
-    by_id = {item.check.id: item.check for item in planned}
-    found: set[str] = set()
-    if any(cid.startswith("engine.backward.") or cid.startswith("nn.") for cid in kept):
-        found |= {cid for cid in ids if cid.startswith("engine.") and
-                  not cid.startswith("engine.backward.")}
-    pending = list(kept | found)
-    while pending:
-        for need in by_id[pending.pop()].needs:
-            if need in ids and need not in found and need not in kept:
-                found.add(need)
-                pending.append(need)
-    return found
+            for item in planned if item.check.id in relied_on]
 
 
 def _policy_verdicts(planned: list[Planned], violations: list[PolicyViolation],
@@ -210,48 +200,64 @@ def _load_failure(check_id: str, init_error: str) -> Verdict:
                    "cleanly.")
 
 
+def run_checks(staged: StagedSubmission, run: GradeRun, isolation: IsolationInfo,
+               oracle: Any, seen: frozenset[str] = frozenset()) -> GradeRun:
+    """Run every planned check without a verdict yet, a fresh worker per group of checks.
+
+    The next group's worker starts while the current group runs. Checks that already have a
+    verdict in `run` (decided by policy) are counted, not run again. `seen`: forbidden modules the
+    static scan already charged to the checks whose code uses them.
+    """
+    groups = _groups(run.planned)
+    sessions = [WorkerSession(staged, isolation, _session_config(g[0].assignment, g, seen))
+                for g in groups]
+    try:
+        for index, (group, session) in enumerate(zip(groups, sessions, strict=True)):
+            if index + 1 < len(sessions) and not run.load_failures:
+                sessions[index + 1].prestart()
+            _run_group(group, session, staged, oracle, run)
+    finally:
+        for session in sessions:
+            session.close()
+    return run
+
+
 def _run_group(group: list[Planned], session: WorkerSession, staged: StagedSubmission,
-               oracle: object, seed: int, verdicts: dict[str, Verdict],
-               durations: dict[str, float], progress: object, done: list[int],
-               total: int, load_failures: dict[bool, str] | None = None) -> None:
-    assignment = group[0].assignment
-    config = session.config
-    known = {} if load_failures is None else load_failures
+               oracle: Any, run: GradeRun) -> None:
+    want_nn = session.config.want_nn
     with session:
-        # A submission that did not import will not import for the next group either; asking
-        # again would cost a start timeout per group when its import hangs.
-        init_problem = known.get(config.want_nn) or _start(session, staged)
+        init_problem = run.load_failures.get(want_nn) or _start(session, staged)
         if init_problem is not None:
-            known[config.want_nn] = init_problem
+            run.load_failures[want_nn] = init_problem
         for item in group:
-            check = item.check
-            if callable(progress):
-                progress(check.id, done[0], total)
-            if check.id in verdicts:  # decided by policy already
-                done[0] += 1
-                continue
-            started = time.monotonic()
-            if init_problem is not None:
-                verdict = _load_failure(check.id, init_problem)
-            else:
-                ctx = CheckContext(session, oracle, seed, assignment.limits.max_examples,
-                                   dict(item.spec.params) if item.spec else {}, verdicts)
-                before = len(session.events)
-                verdict = _run_check(check, ctx, session)
-                # An import fires its event once, when the submission loads: it counts for every
-                # check that worker runs, not only for the first.
-                events = [*session.load_events, *session.events[before:]]
-                if events:
-                    verdict = _runtime_policy(check.id, events, verdict)
-                if not verdict.passed and session.output:
-                    printed = session.student_output()[-OUTPUT_IN_FEEDBACK:]
-                    verdict = replace(verdict, feedback=f"{verdict.feedback}\n\nYour code "
-                                      f"printed:\n{printed}")
-            verdicts[check.id] = verdict
-            durations[check.id] = time.monotonic() - started
-            done[0] += 1
+            run.starting(item.check.id)
+            if item.check.id not in run.verdicts:  # else decided by policy already
+                started = time.monotonic()
+                if init_problem is not None:
+                    verdict = _load_failure(item.check.id, init_problem)
+                else:
+                    verdict = _check_in_session(item, session, oracle, run.verdicts)
+                run.record(item.check.id, verdict, time.monotonic() - started)
+            run.finished()
     if session.tampered:
-        _void_group(group, verdicts, session.tampered)
+        _void_group(group, run.verdicts, session.tampered)
+
+
+def _check_in_session(item: Planned, session: WorkerSession, oracle: Any,
+                      verdicts: dict[str, Verdict]) -> Verdict:
+    ctx = CheckContext(session, oracle, item.seed, item.assignment.limits.max_examples,
+                       dict(item.spec.params) if item.spec else {}, verdicts)
+    before = len(session.events)
+    verdict = _run_check(item.check, ctx, session)
+    # An import fires its event once, when the submission loads: it counts for every check that
+    # worker runs, not only for the first.
+    events = [*session.load_events, *session.events[before:]]
+    if events:
+        verdict = _runtime_policy(item.check.id, events, verdict)
+    if not verdict.passed and session.output:
+        printed = session.student_output()[-OUTPUT_IN_FEEDBACK:]
+        verdict = replace(verdict, feedback=f"{verdict.feedback}\n\nYour code printed:\n{printed}")
+    return verdict
 
 
 def _void_group(group: list[Planned], verdicts: dict[str, Verdict], reason: str) -> None:
@@ -308,95 +314,44 @@ def _runtime_policy(check_id: str, events: list[str], verdict: Verdict) -> Verdi
                    f"(Without the violation the check would have said: {verdict.summary})")
 
 
-def annotate_root_causes(verdicts: dict[str, Verdict]) -> dict[str, Verdict]:
-    """When a check fails and a check it relies on failed too, say which to fix first."""
-    every = catalogue()
-    out = {}
-    for cid, verdict in verdicts.items():
-        needs = every[cid].needs if cid in every else ()
-        failing = [n for n in needs if n in verdicts and not verdicts[n].passed]
-        if not verdict.passed and failing:
-            verdict = replace(verdict, notes=(fix_first(failing),) + verdict.notes)
-        out[cid] = verdict
-    return out
-
-
-def score(planned: list[Planned], verdicts: dict[str, Verdict],
-          durations: dict[str, float]) -> list[CheckResult]:
-    results = []
-    for item in planned:
-        if item.spec is None or not item.scored:
-            continue
-        verdict = verdicts[item.check.id]
-        results.append(CheckResult(
-            check_id=item.check.id,
-            title=item.spec.title or item.check.title,
-            assignment=item.assignment.id,
-            max_score=float(item.spec.points),
-            score=float(item.spec.points) if verdict.passed else 0.0,
-            visibility=item.spec.visibility,
-            verdict=verdict,
-            duration_s=round(durations.get(item.check.id, 0.0), 4),
-            tags=tuple(item.spec.tags),
-        ))
-    return results
-
-
 def grade(submission: Path, options: GradeOptions) -> GradeReport:
     """Grade one submission. Raises only for the caller's mistakes (bad manifest, bad option)."""
     started = time.monotonic()
     assignments = load_assignments(options.assignments, options.assignment_dirs)
     isolation = detect_isolation(options.isolation, options.transport)
-    seed = options.seed if options.seed is not None else assignments[0].seed
-    planned = plan(assignments, options.only)
+    seeds = {a.id: a.seed if options.seed is None else options.seed for a in assignments}
+    run = GradeRun(plan_checks(assignments, options.seed, options.assignment_dirs, options.only),
+                   options.progress)
     oracle = load_oracle(options.oracle)
     report = GradeReport(
-        submission=str(submission), assignments=[a.id for a in assignments], seed=seed,
-        isolation=isolation.level.value, isolation_note=isolation.note, oracle=oracle.name,
-        grader_version=__version__, assignment_titles={a.id: a.title for a in assignments})
-    verdicts: dict[str, Verdict] = {}
-    durations: dict[str, float] = {}
-    load_failures: dict[bool, str] = {}
+        submission=str(submission), assignments=[a.id for a in assignments],
+        seed=seeds[assignments[0].id], isolation=isolation.level.value,
+        isolation_note=isolation.note, oracle=oracle.name, grader_version=__version__,
+        assignment_titles={a.id: a.title for a in assignments}, seeds=seeds)
     workdir = Path(tempfile.mkdtemp(prefix="mgrade-"))
     os.chmod(workdir, 0o755)  # the worker may run as another uid and must reach the stage
     try:
         staged = load_submission(submission, workdir / "submission")
         report.messages.extend(staged.notes)
         violations = scan_submission(staged, FORBIDDEN_IMPORTS)
-        verdicts.update(_policy_verdicts(planned, violations, staged))
+        run.verdicts.update(_policy_verdicts(run.planned, violations, staged))
         if violations:
             report.messages.extend(describe_use(v) for v in violations)
-        done = [0]
-        groups = _groups(planned)
-        # A fresh worker per group; the next one starts while this group's checks run.
-        seen = frozenset(v.module for v in violations)
-        sessions = [WorkerSession(staged, isolation, _session_config(g[0].assignment, g, seen))
-                    for g in groups]
-        try:
-            for index, (group, session) in enumerate(zip(groups, sessions, strict=True)):
-                if index + 1 < len(sessions) and not load_failures:
-                    sessions[index + 1].prestart()
-                _run_group(group, session, staged, oracle, seed, verdicts, durations,
-                           options.progress, done, len(planned), load_failures)
-        finally:
-            for session in sessions:
-                session.close()
+        run_checks(staged, run, isolation, oracle, frozenset(v.module for v in violations))
     except SubmissionError as exc:
-        report.messages.append(str(exc))
-        for item in planned:
-            verdicts.setdefault(item.check.id, Verdict(item.check.id, Outcome.LOAD_ERROR, str(exc),
-                                                       str(exc)))
+        problem = str(exc)
+        report.messages.append(problem)
+        run.fill(lambda cid: Verdict(cid, Outcome.LOAD_ERROR, problem, problem))
     except Exception as exc:  # noqa: BLE001 - results must be written whatever happens
         detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         report.internal_error = f"{type(exc).__name__}: {exc}"
         report.messages.append("internal grader error:\n" + detail[-3000:])
-        for item in planned:
-            verdicts.setdefault(item.check.id, Verdict(
-                item.check.id, Outcome.INTERNAL, "not graded: internal grader error",
-                "The grader failed before this check could run. This is not a problem with "
-                "your code; please report it to your instructor."))
+        run.fill(lambda cid: Verdict(
+            cid, Outcome.INTERNAL, "not graded: internal grader error",
+            "The grader failed before this check could run. This is not a problem with "
+            "your code; please report it to your instructor."))
     finally:
         remove_tree(workdir)  # a worker may have nested folders in the stage past rmtree's reach
-    report.results = score(planned, annotate_root_causes(verdicts), durations)
+    report.results = run.results()
     report.execution_time = round(time.monotonic() - started, 3)
     return report

@@ -13,7 +13,8 @@ from typing import Any
 
 
 class Outcome(StrEnum):
-    """Why a check passed or failed. Reporters map everything but PASSED to "failed"."""
+    """Why a check passed or failed. Only PASSED earns points (docs/CHECKS.md, "Which statuses
+    earn points"); reporters map everything else to "failed", BLOCKED to "blocked"."""
 
     PASSED = "passed"
     WRONG = "wrong"  # ran, but a value differs from the oracle
@@ -26,6 +27,7 @@ class Outcome(StrEnum):
     POLICY = "policy"  # a forbidden import (torch, numpy, ...) touched this check
     LOAD_ERROR = "load_error"  # the submission could not be found or imported
     INTERNAL = "internal"  # the grader itself failed; never the student's fault
+    BLOCKED = "blocked"  # could not test what it names: a check it relies on failed
 
     @property
     def passed(self) -> bool:
@@ -138,7 +140,7 @@ class GradeReport:
 
     submission: str
     assignments: list[str]
-    seed: int
+    seed: int  # the --seed/MGRADE_SEED override, else the first assignment's manifest seed
     isolation: str
     isolation_note: str
     oracle: str
@@ -155,6 +157,7 @@ class GradeReport:
         """The seed picks the hidden inputs: with it a student could replay them, so only the
         instructor's view shows it."""
         return self.audience == "instructor"
+    seeds: dict[str, int] = field(default_factory=dict)  # the seed each assignment was graded with
 
     @property
     def score(self) -> float:

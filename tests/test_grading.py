@@ -36,7 +36,7 @@ from autograder.demo import (
     mismatches,
     run_demo,
 )
-from autograder.grading import GradeOptions, grade
+from autograder.grading import GradeOptions, grade, load_assignments
 from autograder.manifest import default_assignment_dirs
 from autograder.model import CheckResult, GradeReport, Outcome
 from autograder.ops import OPS_BY_NAME
@@ -45,7 +45,6 @@ from autograder.reporters import gradescope_json
 
 ENGINE_ASSIGNMENTS = ["ops", "backprop"]
 ENGINE_EXAMPLES = ["eq_not_pluseq", "wrong_tanh_derivative", "missing_rsub", "recursive_backward"]
-BLOCKED = "cannot test backward()"  # how a graph check that could not build any graph begins
 EXAMPLES = {example.name: example for example in discover()}
 DOCUMENTED = sorted(name for name, example in EXAMPLES.items() if example.expected is not None)
 
@@ -187,12 +186,15 @@ def test_template_scores_zero_and_names_each_method(
     report = graded("template")
     assert report.score == 0
     engine = [r for r in report.results if r.check_id.startswith("engine.")]
-    assert len(engine) == 35
+    assert len(engine) == len(OPS_BY_NAME) * 2 + 5
     for r in engine:
         summary = r.verdict.summary
-        if r.check_id.startswith("engine.backward."):
-            assert summary.startswith(BLOCKED), (r.check_id, summary)
-            assert "engine.add" in r.verdict.feedback  # says which op to write first
+        if r.check_id == "engine.backward.seed":  # a lone Value needs no op: it is tested
+            assert r.verdict.outcome is Outcome.NOT_IMPLEMENTED and "Value.backward" in summary
+            continue
+        if r.check_id.startswith("engine.backward."):  # nothing to build a graph from
+            assert r.verdict.outcome is Outcome.BLOCKED, (r.check_id, summary)
+            assert summary.startswith("blocked by engine.add.forward"), summary
             continue
         assert r.verdict.outcome is Outcome.NOT_IMPLEMENTED, (r.check_id, summary)
         method = OPS_BY_NAME[r.check_id.split(".")[1]].method
@@ -219,8 +221,9 @@ def test_example_gets_exactly_its_documented_verdicts(
 def test_wrong_answers_come_with_a_runnable_counterexample(
         name: str, graded: Callable[[str], GradeReport]) -> None:
     report = graded(name)
-    wrong = [r for r in report.failed
-             if r.verdict.outcome is Outcome.WRONG and not r.verdict.summary.startswith(BLOCKED)]
+    wrong = [r for r in report.failed if r.verdict.outcome is Outcome.WRONG]
+    expected = EXAMPLES[name].expected or {}
+    assert len(wrong) == sum(outcome is Outcome.WRONG for outcome in expected.values()), name
     for r in wrong:
         text = student_text(report, r.check_id)
         assert "Value(" in text and "expected" in text and "got" in text, (r.check_id, text)
@@ -237,7 +240,89 @@ def test_assignment_instead_of_accumulation_is_called_out(
         text = student_text(report, r.check_id)
         assert "+=" in text or "engine.add.backward" in text or "engine.mul.backward" in text, (
             r.check_id, text)
-    assert "engine.add.backward" in student_text(report, "engine.backward.deep")
+    deep = result(report, "engine.backward.deep")
+    assert deep.verdict.outcome is Outcome.BLOCKED and deep.score == 0
+    assert deep.verdict.summary == "blocked by engine.add.backward"
+
+
+@pytest.mark.slow
+def test_each_root_cause_is_named_once(graded: Callable[[str], GradeReport]) -> None:
+    """One root-cause pass: a failed check names the failures it relies on once, the deepest
+    ones only (`engine.sub.backward` waits for `+` and `*`, not for `-a`, built from `*`)."""
+    report = graded("eq_not_pluseq")
+    for r in report.failed:
+        text = student_text(report, r.check_id)
+        for root in ("engine.add.backward", "engine.mul.backward"):
+            if root != r.check_id:
+                assert text.count(root) <= 1, (r.check_id, text)
+    sub = result(report, "engine.sub.backward").verdict
+    assert sub.notes == ("Fix `engine.add.backward` and `engine.mul.backward` first: this "
+                         "check relies on them, and they failed in this grade.",)
+
+
+def _graded_alone_and_together(submission: Path, dirs: list[Path]) -> tuple[GradeReport, ...]:
+    alone = grade(submission, GradeOptions(["backprop"], assignment_dirs=dirs))
+    together = grade(submission, GradeOptions(ENGINE_ASSIGNMENTS, assignment_dirs=dirs))
+    return alone, together
+
+
+@pytest.mark.slow
+def test_a_verdict_does_not_depend_on_what_else_is_graded(tmp_path: Path) -> None:
+    """Each assignment draws its inputs from its own seed, and a prerequisite nobody scores runs
+    as the assignment that scores it would run it."""
+    dirs = [reduced_manifests(tmp_path / "assignments", 12)]
+    submission = materialize(EXAMPLES["eq_not_pluseq"], tmp_path / "examples")
+    alone, together = _graded_alone_and_together(submission, dirs)
+    seeds = {a: load_assignments([a], dirs)[0].seed for a in ENGINE_ASSIGNMENTS}
+    assert alone.seeds == {"backprop": seeds["backprop"]} and alone.seed == seeds["backprop"]
+    assert together.seeds == seeds and together.seed == seeds["ops"]
+    assert gradescope_json(together)["extra_data"]["seeds"] == seeds
+
+    def backprop(report: GradeReport) -> dict[str, tuple[str, str, float]]:
+        return {r.check_id: (r.verdict.outcome, r.verdict.summary, r.score)
+                for r in report.results if r.assignment == "backprop"}
+
+    assert backprop(alone) == backprop(together)
+    assert backprop(alone)["engine.backward.deep"][0] is Outcome.BLOCKED
+    override = grade(submission, GradeOptions(ENGINE_ASSIGNMENTS, seed=5, assignment_dirs=dirs))
+    assert override.seeds == {"ops": 5, "backprop": 5} and override.seed == 5
+
+
+# `=` for `+=` in `+` and `*`, and a backward() that starts by zeroing every gradient in the graph
+RESETTING_BACKWARD = [
+    ("self.grad += out.grad\n            other.grad += out.grad",
+     "self.grad = out.grad\n            other.grad = out.grad"),
+    ("self.grad += other.data * out.grad\n            other.grad += self.data * out.grad",
+     "self.grad = other.data * out.grad\n            other.grad = self.data * out.grad"),
+    ("        self.grad = 1\n", "        for node in topo:\n            node.grad = 0.0\n"
+     "        self.grad = 1\n"),
+]
+
+
+@pytest.mark.slow
+def test_accumulation_is_tested_through_unary_ops_when_no_op_joins_two_values(
+        tmp_path: Path) -> None:
+    """With `+` and `*` broken, accumulation is still tested (a leaf holding a gradient feeds two
+    chains of unary ops); a backward() that resets gradients fails it, and the snippet shows it."""
+    submission = materialize(EXAMPLES["reference"], tmp_path / "examples")
+    engine = submission / "micrograd" / "engine.py"
+    text = engine.read_text(encoding="utf-8")
+    for old, new in RESETTING_BACKWARD:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    engine.write_text(text, encoding="utf-8")
+    dirs = [reduced_manifests(tmp_path / "assignments", 12)]
+    report = grade(submission, GradeOptions(ENGINE_ASSIGNMENTS, assignment_dirs=dirs))
+    accumulation = result(report, "engine.backward.accumulation")
+    assert accumulation.verdict.outcome is Outcome.WRONG and accumulation.score == 0
+    assert "y.backward() and z.backward()" in accumulation.verdict.summary
+    got = re.search(r"x\.grad is (\S+), expected", accumulation.verdict.summary)
+    assert got is not None
+    snippet = accumulation.verdict.repro or ""
+    run = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True,
+                         cwd=submission, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert float(run.stdout.split()[0]) == float(got[1])
 
 
 @pytest.mark.slow

@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib.util
 import random
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,16 +19,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from util import REPO, reference
 
-from autograder.checks import CheckContext, catalogue
+from autograder import grading
+from autograder.checks import catalogue
 from autograder.checks.network import Net, count_problem
 from autograder.compare import GRAPH_RTOL, close
 from autograder.demo import discover, materialize
-from autograder.grading import GradeOptions, grade
+from autograder.graderun import GradeRun
+from autograder.grading import GradeOptions, grade, load_assignments
 from autograder.loader import load_submission
+from autograder.manifest import CheckSpec
 from autograder.model import GradeReport, Outcome, Verdict
 from autograder.oracle import TorchOracle
+from autograder.prerequisites import Planned
 from autograder.sandbox import detect_isolation
-from autograder.session import SessionConfig, WorkerSession
 
 ORACLE = TorchOracle()
 NN_EXAMPLES = ["nn_no_bias", "nn_all_nonlinear", "nn_zero_grad_noop"]
@@ -145,25 +149,27 @@ def _submission(tmp_path: Path, edits: list[tuple[str, str]], engine: Path | Non
     return root
 
 
+MLP = load_assignments(["mlp"], [])[0]
+
+
 @pytest.fixture
-def run_checks(tmp_path: Path) -> Iterator[Callable[..., dict[str, Verdict]]]:
-    """Run checks (by id, in order) against a submission in one worker, as grading would."""
-    sessions: list[WorkerSession] = []
+def run_checks(tmp_path: Path) -> Callable[..., dict[str, Verdict]]:
+    """Run checks (by id, in order) against a submission through the grading run's public
+    `run_checks`, with a small example budget and the root-cause pass applied."""
+    counter = iter(range(1000))
 
     def run(submission: Path, ids: list[str], params: dict | None = None) -> dict[str, Verdict]:
-        staged = load_submission(submission, tmp_path / f"stage{len(sessions)}")
-        session = WorkerSession(staged, detect_isolation("process"),
-                                SessionConfig(call_timeout_s=20, want_nn=True))
-        sessions.append(session)
-        verdicts: dict[str, Verdict] = {}
-        for cid in ids:
-            ctx = CheckContext(session, ORACLE, 7, 10, dict(params or {}), verdicts)
-            verdicts[cid] = catalogue()[cid].run(ctx)
-        return verdicts
+        staged = load_submission(submission, tmp_path / f"stage{next(counter)}")
+        assignment = replace(MLP, seed=7, limits=replace(MLP.limits, max_examples=10,
+                                                         call_timeout_s=20))
+        every = catalogue()
+        planned = [Planned(every[cid], CheckSpec(cid, 1, params=dict(params or {})), assignment,
+                           assignment.seed) for cid in ids]
+        graded = grading.run_checks(staged, GradeRun(planned), detect_isolation("process"),
+                                    ORACLE)
+        return graded.final_verdicts()
 
-    yield run
-    for session in sessions:
-        session.close()
+    return run
 
 
 BIAS_FIRST = [("        return self.w + [self.b]\n", "        return [self.b] + self.w\n")]
@@ -243,9 +249,11 @@ def test_an_engine_bug_is_named_first(tmp_path: Path, run_checks) -> None:
     assert verdicts["nn.mlp.forward"].passed
     backward = verdicts["nn.mlp.backward"]
     assert backward.outcome is Outcome.WRONG
-    assert backward.feedback.splitlines()[0] == (
-        "Fix `engine.add.backward` and `engine.mul.backward` first: this network check relies "
-        "on them, and they failed in this grade.")
+    # named once, by the one root-cause pass, not again in the feedback
+    assert backward.notes == (
+        "Fix `engine.add.backward` and `engine.mul.backward` first: this check relies on them, "
+        "and they failed in this grade.",)
+    assert "engine.add.backward" not in backward.feedback + backward.summary
     assert "print(model.parameters()[" in (backward.repro or "")
 
 
@@ -264,10 +272,10 @@ def test_the_training_budget_comes_from_the_manifest_params(tmp_path: Path, run_
     student_init = run_checks(submission, ["nn.train.moons"],
                               {"steps": 3, "threshold": 0.0, "init": "student"})
     assert student_init["nn.train.moons"].passed
-    with pytest.raises(ValueError, match="unknown params"):
-        run_checks(submission, ["nn.train.moons"], {"stepz": 3})
-    with pytest.raises(ValueError, match="init must be"):
-        run_checks(submission, ["nn.train.moons"], {"init": "mine"})
+    # the manifest loader rejects these first; a check handed them anyway is a grader error
+    for bad, message in (({"stepz": 3}, "unknown params"), ({"init": "mine"}, "init must be")):
+        verdict = run_checks(submission, ["nn.train.moons"], bad)["nn.train.moons"]
+        assert verdict.outcome is Outcome.INTERNAL and message in verdict.feedback
 
 
 @pytest.mark.slow
@@ -344,6 +352,9 @@ def test_the_buggy_networks_are_told_what_is_wrong(graded) -> None:
     assert ("MLP(3, [4, 4, 1]).parameters() returned 32 values; expected 41 "
             "(4·(3+1) + 4·(4+1) + 1·(4+1)) — are biases included?"
             in feedback("nn_no_bias", "nn.mlp.parameters"))
+    blocked = next(r for r in graded("nn_no_bias").results if r.check_id == "nn.mlp.forward")
+    assert blocked.verdict.summary == "blocked by nn.neuron.parameters" and blocked.score == 0
+    assert "are biases included?" in blocked.verdict.feedback
     assert ("The output layer must be linear (scores can be negative)"
             in feedback("nn_all_nonlinear", "nn.mlp.forward"))
     assert "No point got a negative score" in feedback("nn_all_nonlinear", "nn.train.moons")

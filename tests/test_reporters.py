@@ -7,6 +7,8 @@ literally and stay well-formed.
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
 import math
 import os
@@ -37,6 +39,7 @@ from autograder.reporters import (
 )
 from autograder.reporters import atomic as atomic_module
 from autograder.reporters.atomic import atomic_write_text
+from autograder.reporters.audience import for_audience
 from autograder.reporters.gradescope import FILE_LIMIT, TEST_OUTPUT_LIMIT
 from autograder.reporters.markdown import DOCUMENT_LIMIT
 from autograder.reporters.sanitize import (
@@ -293,6 +296,7 @@ def test_gradescope_top_level_schema(report: GradeReport) -> None:
     assert data["extra_data"] == {
         "grader_version": "0.1.0",
         "seed": 20240917,
+        "seeds": {},  # this report names no per-assignment seeds
         "assignments": ["engine", "nn"],
         "isolation": "process",
         "isolation_note": "weak isolation: no user namespaces on this host",
@@ -369,6 +373,10 @@ def test_student_facing_output_keeps_the_seed_secret(report: GradeReport) -> Non
     assert seed_line not in gradescope_json(report)["output"]
     assert gradescope_json(report)["extra_data"]["seed"] == report.seed
     assert seed_line in text_summary(report)  # the instructor's local view shows it
+    staff = dataclasses.replace(report, seeds={"engine": 1, "nn": 2})
+    assert gradescope_json(staff)["extra_data"]["seeds"] == {"engine": 1, "nn": 2}
+    student = for_audience(staff, "student")
+    assert student.seeds == {} and "seeds" not in gradescope_json(student)["extra_data"]
 
 
 def test_gradescope_replaces_non_finite_numbers() -> None:
@@ -786,3 +794,38 @@ def test_every_format_survives_arbitrary_student_text(
     parser.feed(page)
     parser.close()
     assert parser.stack == [] and "script" not in parser.tags
+
+
+def test_every_format_shows_a_blocked_check_as_blocked_with_zero_points() -> None:
+    blocked = result("engine.backward.deep", Outcome.BLOCKED, 0.0, 1.0,
+                     "blocked by engine.add.backward",
+                     feedback="Not tested: the chain is built from `+`. Fix that check first.",
+                     assignment="backprop")
+    failed = result("engine.add.backward", Outcome.WRONG, 0.0, 2.0, "a.grad is 1.0",
+                    assignment="ops")
+    report = make_report([failed, blocked], assignments=["ops", "backprop"])
+
+    screen = io.StringIO()
+    render_text(report, Console(file=screen, width=200, color_system=None))
+    assert "blocked" in screen.getvalue() and "failed (blocked)" not in screen.getvalue()
+    assert "0.0/1.0" in screen.getvalue()
+
+    tests = {t["name"]: t for t in gradescope_json(report)["tests"]}
+    assert tests["engine.backward.deep"]["status"] == "failed"
+    assert tests["engine.backward.deep"]["score"] == 0
+    assert "blocked" in tests["engine.backward.deep"]["tags"]
+    assert "blocked by engine.add.backward" in tests["engine.backward.deep"]["output"]
+
+    root = ET.fromstring(render_junit(report))
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    assert suites["backprop"].get("skipped") == "1" and suites["backprop"].get("failures") == "0"
+    assert suites["ops"].get("failures") == "1" and root.get("skipped") == "1"
+    case = next(c for c in root.iter("testcase") if c.get("name") == "engine.backward.deep")
+    skipped = case.find("skipped")
+    assert skipped is not None and skipped.get("message") == "blocked by engine.add.backward"
+    assert case.find("failure") is None
+
+    markdown = render_markdown(report)
+    assert "| ⛔ blocked | blocked by engine" in markdown and "❌ blocked" not in markdown
+    page = render_html(report)
+    assert '<tr class="blocked"' in page and ">blocked<" in page

@@ -1,11 +1,15 @@
 """`engine.backward.*`: the student's own `backward()` on graphs of growing difficulty.
 
 These checks build graphs only from ops whose own checks passed in this grade, so a broken op
-costs its own points and not these. When too few ops work, the check says which to fix first.
+costs its own points and not these. A check tests its subject with whatever ops work (accumulation
+through unary ops and a leaf that already holds a gradient, when no op joins two values); when
+none does, it is BLOCKED: 0 points, and the pipeline names the failed checks it waited for.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import assume
@@ -20,12 +24,12 @@ from autograder.checks.base import (
     verdict_from,
 )
 from autograder.checks.graphdata import backprop_graph
-from autograder.checks.graphs import Graph, graphs
+from autograder.checks.graphs import FORWARD, LIMIT, PARAMS, VALID, Graph, Node, graphs
 from autograder.compare import GRAPH_RTOL, close, is_number, show
-from autograder.feedback import IMPORT_LINE, fix_first
+from autograder.feedback import IMPORT_LINE, literal, substitute
 from autograder.ir import Program
 from autograder.model import Outcome, Verdict
-from autograder.ops import OPS
+from autograder.ops import OPS, OPS_BY_NAME
 
 GROUP = "backprop"
 DEFAULT_DEPTH = 10_000
@@ -37,13 +41,12 @@ def healthy_ops(ctx: CheckContext) -> list[str]:
             if ctx.passed(f"engine.{op.name}.forward") and ctx.passed(f"engine.{op.name}.backward")]
 
 
-def _blocked(check_id: str, ctx: CheckContext, needed: list[str]) -> Verdict:
-    failing = [f"engine.{name}.{part}" for name in needed for part in ("forward", "backward")
-               if ctx.passed(f"engine.{name}.{part}") is False]
-    summary = "cannot test backward(): none of the ops it needs works yet"
-    # The "fix X first" note itself is added by the pipeline from the check's `needs`.
-    return Verdict(check_id, Outcome.WRONG, summary,
-                   summary + ". " + fix_first(failing or [f"engine.{n}.backward" for n in needed]))
+def _blocked(check_id: str, reason: str) -> Verdict:
+    """Nothing left to test with: 0 points; the root-cause pass adds "blocked by <checks>"."""
+    return Verdict(check_id, Outcome.BLOCKED, reason)
+
+
+NO_OP = "no op whose forward and backward checks passed is left to build a graph from"
 
 
 def _graph_check(check_id: str, ctx: CheckContext, strategy: st.SearchStrategy[Graph],
@@ -95,8 +98,6 @@ def _graph_check(check_id: str, ctx: CheckContext, strategy: st.SearchStrategy[G
 def seed_check(ctx: CheckContext) -> Verdict:
     check_id = "engine.backward.seed"
     ops = healthy_ops(ctx)
-    if not ops:
-        return _blocked(check_id, ctx, ["add", "mul"])
 
     def body(value: float) -> None:
         program = Program()
@@ -116,40 +117,148 @@ def seed_check(ctx: CheckContext) -> Verdict:
                           snippet + f"\nprint(x.grad)  # expected 1.0, got {show(got)}")
 
     tried, failure = run_property(ctx, check_id, st.floats(-10, 10, allow_nan=False), body)
-    if failure is None:
+    if failure is None and ops:
         return _graph_check(check_id, ctx, graphs(ops, max_nodes=2, share=False),
                             "backward() seeds the output's grad with 1")
-    return verdict_from(check_id, tried, failure, "")
+    return verdict_from(check_id, tried, failure, "backward() seeds a lone Value's grad with 1")
 
 
 def order_check(ctx: CheckContext) -> Verdict:
     check_id = "engine.backward.order"
     ops = healthy_ops(ctx)
     if not ops:
-        return _blocked(check_id, ctx, ["add", "mul"])
+        return _blocked(check_id, NO_OP)
     return _graph_check(check_id, ctx, graphs(ops, max_nodes=8, share=False, min_nodes=3),
                         "backward() reaches every node of multi-level graphs in order",
                         read_nodes=True)
 
 
+ACCUMULATION_OPS = ("add", "mul", "sub", "tanh", "relu", "neg", "exp", "sigmoid")
+
+
+def accumulates(graph: Graph) -> bool:
+    """Some leaf or node reaches the output along two paths (a branch that does not lead to the
+    output tests nothing)."""
+    first = len(graph.leaves)
+    live = {graph.output}
+    for index in range(len(graph.nodes) - 1, -1, -1):
+        if first + index in live:
+            live.update(graph.nodes[index].args)
+    uses = Counter(arg for index, node in enumerate(graph.nodes) if first + index in live
+                   for arg in node.args)
+    return any(count > 1 for count in uses.values())
+
+
 def accumulation_check(ctx: CheckContext) -> Verdict:
     check_id = "engine.backward.accumulation"
-    ops = [name for name in healthy_ops(ctx) if name in ("add", "mul", "sub", "tanh", "relu",
-                                                         "neg", "exp", "sigmoid")]
-    if not ops:
-        return _blocked(check_id, ctx, ["add", "mul"])
-    strategy = graphs(ops, max_nodes=7, share=True, min_nodes=2, leaves=2).filter(
-        lambda g: g.shared())
-    return _graph_check(check_id, ctx, strategy,
-                        "shared nodes, diamonds and `x op x` accumulate their gradients",
-                        read_nodes=True)
+    ops = healthy_ops(ctx)
+    joining = [name for name in ops if name in ACCUMULATION_OPS
+               and len(OPS_BY_NAME[name].operands) == 2]
+    if joining:
+        strategy = graphs([n for n in ops if n in ACCUMULATION_OPS], max_nodes=7, share=True,
+                          min_nodes=2, leaves=2).filter(accumulates)
+        return _graph_check(check_id, ctx, strategy,
+                            "shared nodes, diamonds and `x op x` accumulate their gradients",
+                            read_nodes=True)
+    unary = [name for name in ops if len(OPS_BY_NAME[name].operands) == 1]
+    if not unary:
+        return _blocked(check_id, NO_OP)
+    return _fanout_check(check_id, ctx, unary)
+
+
+@dataclass(frozen=True)
+class Fanout:
+    """`x` (already holding `held` gradient) feeds two chains of unary ops, each backpropagated:
+    `x.grad` must add up `held` and both chains' derivatives. Needs no op that joins two values."""
+
+    x: float
+    held: float
+    chains: tuple[tuple[Node, ...], tuple[Node, ...]]
+
+    def build(self, program: Program) -> tuple[int, list[int]]:
+        x = program.value(self.x, self.held)
+        outs = []
+        for chain in self.chains:
+            slot = x
+            for node in chain:
+                op = OPS_BY_NAME[node.op]
+                refs = {"a": slot} | ({"k": program.num(node.k)} if op.params else {})
+                slot = program.apply(op.expr, refs)
+            outs.append(slot)
+        return x, outs
+
+    def snippet(self, expected: float, got: str) -> str:
+        lines = [IMPORT_LINE, f"x = Value({literal(self.x)})",
+                 f"x.grad = {literal(self.held)}  # gradient it already holds"]
+        for name, chain in zip(("y", "z"), self.chains, strict=True):
+            text = "x"
+            for node in chain:
+                op = OPS_BY_NAME[node.op]
+                expr = substitute(op.expr, {"k": literal(node.k)} if op.params else {})
+                text = substitute(expr, {"a": text if text == "x" else f"({text})"})
+            lines.append(f"{name} = {text}")
+        lines += ["y.backward()", "z.backward()",
+                  f"print(x.grad)  # expected {literal(expected)} (PyTorch), got {got}"]
+        return "\n".join(lines)
+
+
+@st.composite
+def fanouts(draw: st.DrawFn, ops: list[str]) -> Fanout:
+    x = draw(st.floats(-2, 2, allow_nan=False, allow_subnormal=False).map(lambda v: round(v, 3)))
+    held = draw(st.sampled_from([0.5, -1.25, 2.0]))
+    chains = []
+    for _ in range(2):
+        value, chain = x, []
+        for _ in range(draw(st.integers(1, 3))):
+            name = draw(st.sampled_from(sorted(ops)))
+            k = draw(PARAMS[name]) if name in PARAMS else None
+            if name in VALID and not VALID[name](value, None, k):
+                continue
+            try:
+                out = FORWARD[name](value, None, k)
+            except (ValueError, ZeroDivisionError, OverflowError):
+                continue
+            if isinstance(out, complex) or not abs(out) <= LIMIT:
+                continue
+            value = out
+            chain.append(Node(name, (0,), k))
+        assume(chain)
+        chains.append(tuple(chain))
+    return Fanout(x, held, (chains[0], chains[1]))
+
+
+def _fanout_check(check_id: str, ctx: CheckContext, ops: list[str]) -> Verdict:
+    def body(fanout: Fanout) -> None:
+        program = Program()
+        x, outs = fanout.build(program)
+        for out in outs:
+            program.backward(out)
+        program.read(x, "grad")
+        expected = ctx.oracle.run(program)
+        assume(all(abs(v) < 1e8 for v in expected))
+        reply = ctx.session.run(program.steps, program.reads)
+        if not reply.ok:
+            raise failure_from_error(reply, "backward() on two outputs sharing a leaf",
+                                     fanout.snippet(expected[0], "?").rsplit("\n", 1)[0])
+        got, want = reply.values[0], expected[0]
+        if not close(got, want, GRAPH_RTOL, max(abs(want), abs(fanout.held), 1.0)):
+            summary = (f"after y.backward() and z.backward() on two outputs of x (which held "
+                       f"grad {fanout.held!r}), x.grad is {show(got)}, expected {want!r}")
+            raise Failure(Outcome.WRONG, summary, summary + ". Gradients must add up: the one a "
+                          "leaf already holds and every path's contribution.",
+                          fanout.snippet(want, show(got)))
+
+    tried, failure = run_property(ctx, check_id, fanouts(ops), body)
+    return verdict_from(check_id, tried, failure, "gradients add up over two outputs and into "
+                        "a gradient a leaf already holds (tested with unary ops only: no op "
+                        "that joins two values works yet)")
 
 
 def random_graphs_check(ctx: CheckContext) -> Verdict:
     check_id = "engine.backward.graphs"
     ops = healthy_ops(ctx)
     if not ops:
-        return _blocked(check_id, ctx, ["add", "mul"])
+        return _blocked(check_id, NO_OP)
     return _graph_check(check_id, ctx, graphs(ops, max_nodes=10, share=True, min_nodes=2),
                         "random graphs over every working op match PyTorch")
 
@@ -159,7 +268,8 @@ def deep_check(ctx: CheckContext) -> Verdict:
     check_id = "engine.backward.deep"
     depth = int(ctx.params.get("depth", DEFAULT_DEPTH))
     if "add" not in healthy_ops(ctx):
-        return _blocked(check_id, ctx, ["add"])
+        return _blocked(check_id, f"the {depth:,}-node chain is built from `+`, which does not "
+                        "work yet")
     program = Program()
     x = program.value(0.5)
     step = program.value(0.001)
@@ -192,9 +302,8 @@ def deep_check(ctx: CheckContext) -> Verdict:
                    examples=1)
 
 
-def _needs() -> tuple[str, ...]:
-    return tuple(f"engine.{name}.{part}" for name in ("add", "mul") for part in
-                 ("forward", "backward"))
+def _needs(ops: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"engine.{name}.{part}" for name in ops for part in ("forward", "backward"))
 
 
 def backprop_checks() -> list[CheckDef]:
@@ -209,5 +318,8 @@ def backprop_checks() -> list[CheckDef]:
         ("engine.backward.deep", "backward() on a 10,000-node chain (no recursion)", deep_check),
     ]
     params = {"engine.backward.deep": ("depth",)}
-    return [CheckDef(cid, title, GROUP, fn, _needs(), params=params.get(cid, ()))
+    every_op = _needs(tuple(op.name for op in OPS))  # healthy_ops() reads all of these
+    return [CheckDef(cid, title, GROUP, fn,
+                     _needs(("add",) if cid == "engine.backward.deep" else ("add", "mul")),
+                     params=params.get(cid, ()), uses=every_op)
             for cid, title, fn in entries]

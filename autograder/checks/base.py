@@ -46,6 +46,7 @@ class CheckDef:
     needs: tuple[str, ...] = ()  # checks this one relies on (root-cause hints)
     wants_nn: bool = False  # the worker must import nn.py too
     params: tuple[str, ...] = ()  # keys a manifest may set under [checks."<id>".params]
+    uses: tuple[str, ...] = ()  # checks whose verdicts it reads to choose what to test (run first)
 
 
 class Failure(Exception):

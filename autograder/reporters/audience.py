@@ -23,4 +23,6 @@ def for_audience(report: GradeReport, audience: str) -> GradeReport:
     if audience != "student":
         raise ValueError(f"unknown audience {audience!r}: use {' or '.join(AUDIENCES)}")
     kept = [r for r in report.results if r.visibility in STUDENT_VISIBLE]
-    return replace(report, results=kept, messages=list(report.messages), audience="student")
+    # Each assignment's seed is for staff too: with it, hidden inputs can be regenerated.
+    return replace(report, results=kept, messages=list(report.messages), audience="student",
+                   seeds={})

@@ -47,10 +47,22 @@ def points_cell(result: CheckResult) -> str:
 
 
 def status_label(result: CheckResult) -> str:
-    """ "passed", or "failed (timeout)" etc.: the outcome word says how it failed."""
+    """ "passed", "blocked", or "failed (timeout)" etc.: the outcome word says how it failed."""
     if result.passed:
         return "passed"
+    if result.verdict.outcome is Outcome.BLOCKED:
+        return "blocked"
     return f"failed ({result.verdict.outcome.value})"
+
+
+def status_kind(result: CheckResult) -> str:
+    """ "passed", "failed", "error" (no judgement: the worker or grader broke down) or "blocked"
+    (not tested: a check it relies on failed). Every status but "passed" scores 0."""
+    if result.passed:
+        return "passed"
+    if result.verdict.outcome is Outcome.BLOCKED:
+        return "blocked"
+    return "error" if result.verdict.outcome in ERROR_OUTCOMES else "failed"
 
 
 def visibility_mark(result: CheckResult) -> str:

@@ -52,7 +52,9 @@ def gradescope_json(report: GradeReport) -> dict[str, Any]:
         "stdout_visibility": "hidden",
         "extra_data": {
             "grader_version": clean_text(report.grader_version),
-            **({"seed": report.seed} if report.shows_seed else {}),
+            **({"seed": report.seed, "seeds": {clean_text(k): int(v) for k, v in
+                                               report.seeds.items()}}
+               if report.shows_seed else {}),
             "assignments": [clean_text(a) for a in report.assignments],
             "isolation": clean_text(report.isolation),
             "isolation_note": clean_text(report.isolation_note),

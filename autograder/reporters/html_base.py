@@ -35,9 +35,11 @@ pre code { background: none; padding: 0; }
 tr.passed > td { background: #dafbe1; } tr.passed td.status { color: #1a7f37; }
 tr.failed > td { background: #ffebe9; } tr.failed td.status { color: #a40e26; }
 tr.error > td { background: #fbefff; } tr.error td.status { color: #8250df; }
+tr.blocked > td { background: #fff8c5; } tr.blocked td.status { color: #9a6700; }
 tr.detail > td { background: #fff; border-top: none; padding: .5rem 1rem 1rem; }
 tr.detail.failed > td { border-left: 4px solid #cf222e; }
 tr.detail.error > td { border-left: 4px solid #8250df; }
+tr.detail.blocked > td { border-left: 4px solid #d4a72c; }
 td.check .title { font-weight: 600; } td.check code.id { font-size: .8em; }
 .mark { color: #57606a; font-style: italic; }
 figure { margin: .75rem 0; } figcaption { color: #57606a; font-size: .9rem; }

@@ -11,9 +11,9 @@ from __future__ import annotations
 from autograder.model import CheckResult
 from autograder.reporters.charts import ChartsUnavailable, loss_curve_svg
 from autograder.reporters.content import (
-    ERROR_OUTCOMES,
     feedback_body,
     points_cell,
+    status_kind,
     status_label,
     visibility_mark,
 )
@@ -22,13 +22,11 @@ from autograder.reporters.html_graph import graph_figure
 from autograder.reporters.sanitize import clean_text, truncate_utf8
 
 DETAIL_LIMIT = 64 * 1024  # bytes per feedback or repro block
-SYMBOLS = {"passed": "\u2713", "failed": "\u2717", "error": "!"}
+SYMBOLS = {"passed": "\u2713", "failed": "\u2717", "error": "!", "blocked": "\u2298"}
 
 
 def row_class(result: CheckResult) -> str:
-    if result.passed:
-        return "passed"
-    return "error" if result.verdict.outcome in ERROR_OUTCOMES else "failed"
+    return status_kind(result)
 
 
 def anchor(result: CheckResult, index: int) -> str:

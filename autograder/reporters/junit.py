@@ -6,7 +6,9 @@ per check (classname = assignment id, name = check id, time = seconds) and, when
 top-level messages, a <system-out> with them. A failed check carries <failure> when the student's
 code ran and was judged wrong (wrong, raised, not_implemented, bad_return, policy, load_error) and
 <error> when no judgement was possible (timeout, crashed, protocol, internal); either way
-`message` is the one-line summary, `type` the outcome, and the text the full feedback. A report
+`message` is the one-line summary, `type` the outcome, and the text the full feedback. A blocked
+check (not tested because a check it relies on failed; 0 points) is <skipped> with the same message
+and text: the failure that blocked it is reported, and fails the build, once. A report
 with `internal_error` gets an extra suite "mgrade" with one errored testcase "grader", so CI
 never shows green for a grade that did not complete.
 
@@ -22,12 +24,12 @@ from pathlib import Path
 from autograder.model import CheckResult, GradeReport
 from autograder.reporters.atomic import atomic_write_bytes
 from autograder.reporters.content import (
-    ERROR_OUTCOMES,
     INTERNAL_ERROR_EXPLANATION,
     assignment_order,
     failure_text,
     finite,
     shown_results,
+    status_kind,
 )
 from autograder.reporters.sanitize import clean_text, one_line, truncate_utf8, xml_legal
 
@@ -44,7 +46,7 @@ def render_junit(report: GradeReport, *, include_hidden: bool = True) -> bytes:
     """
     shown = shown_results(report, include_hidden)
     root = ET.Element("testsuites", name=_safe(f"mgrade: {report.submission}"))
-    totals = {"tests": 0, "failures": 0, "errors": 0}
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for assignment in assignment_order(report):
         results = [r for r in shown.results if r.assignment == assignment]
         suite = _suite(report, assignment, results)
@@ -79,15 +81,15 @@ def _seconds(value: float) -> str:
 
 
 def _suite(report: GradeReport, assignment: str, results: list[CheckResult]) -> ET.Element:
-    failures = sum(1 for r in results if not r.passed and r.verdict.outcome not in ERROR_OUTCOMES)
-    errors = sum(1 for r in results if not r.passed and r.verdict.outcome in ERROR_OUTCOMES)
+    kinds = [status_kind(r) for r in results]
+    failures, errors, skipped = (kinds.count(k) for k in ("failed", "error", "blocked"))
     suite = ET.Element(
         "testsuite",
         name=_safe(assignment),
         tests=str(len(results)),
         failures=str(failures),
         errors=str(errors),
-        skipped="0",
+        skipped=str(skipped),
         time=_seconds(sum(finite(r.duration_s) for r in results)),
     )
     suite.append(_properties(report, title=report.assignment_titles.get(assignment)))
@@ -128,7 +130,7 @@ def _testcase(result: CheckResult) -> ET.Element:
         ET.SubElement(properties, "property", name="title", value=_safe(result.title))
     if not result.passed:
         outcome = result.verdict.outcome
-        tag = "error" if outcome in ERROR_OUTCOMES else "failure"
+        tag = {"error": "error", "blocked": "skipped"}.get(status_kind(result), "failure")
         problem = ET.SubElement(
             case,
             tag,

@@ -24,6 +24,7 @@ from autograder.reporters.content import (
     feedback_body,
     points_cell,
     shown_results,
+    status_kind,
     status_label,
     total_line,
     visibility_mark,
@@ -124,7 +125,7 @@ def _table(results: list[CheckResult]) -> str:
         check = inline(r.check_id) + (f" _{inline(mark)}_" if mark else "")
         if r.title:
             check += f"<br>{inline(r.title)}"
-        icon = "✅" if r.passed else "❌"
+        icon = {"passed": "✅", "blocked": "⛔"}.get(status_kind(r), "❌")
         reason = inline(one_line(r.verdict.summary, REASON_WIDTH))
         rows.append(f"| {check} | {points_cell(r)} | {icon} {status_label(r)} | {reason} |")
     return "\n".join(rows) + "\n"

@@ -20,13 +20,13 @@ from rich.text import Text
 
 from autograder.model import CheckResult, GradeReport
 from autograder.reporters.content import (
-    ERROR_OUTCOMES,
     INTERNAL_ERROR_EXPLANATION,
     assignment_headings,
     check_label,
     feedback_body,
     points_cell,
     shown_results,
+    status_kind,
     status_label,
     total_line,
     visibility_mark,
@@ -139,9 +139,8 @@ def _check_cell(result: CheckResult) -> Text:
 
 
 def _status_style(result: CheckResult) -> str:
-    if result.passed:
-        return "green"
-    return "magenta" if result.verdict.outcome in ERROR_OUTCOMES else "red"
+    return {"passed": "green", "error": "magenta", "blocked": "yellow"}.get(status_kind(result),
+                                                                          "red")
 
 
 def _run_facts(report: GradeReport, show_seed: bool) -> Text:
@@ -155,6 +154,9 @@ def _run_facts(report: GradeReport, show_seed: bool) -> Text:
     if show_seed:
         facts.append("\nSeed: ", style="bold")
         facts.append(str(report.seed))
+        if len(set(report.seeds.values())) > 1:  # each assignment graded with its own seed
+            facts.append(" (" + ", ".join(f"{clean_text(a)}: {s}" for a, s in
+                                          report.seeds.items()) + ")")
     facts.append("\nOracle: ", style="bold")
     facts.append(clean_text(report.oracle))
     facts.append("\nGrader: ", style="bold")

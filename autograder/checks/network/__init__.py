@@ -16,7 +16,6 @@ What each check does, the training budget and the worker's network steps: docs/C
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from autograder.checks.base import CheckContext, CheckDef
 from autograder.checks.network.backward import mlp_backward, sgd_step, zero_grad
@@ -33,33 +32,10 @@ from autograder.checks.network.parameters import mlp_parameters, neuron_paramete
 from autograder.checks.network.training import train_moons
 from autograder.model import Verdict
 
-__all__ = ["Net", "TRAIN_DEFAULTS", "count_problem", "network_checks", "with_root_cause"]
+__all__ = ["Net", "TRAIN_DEFAULTS", "count_problem", "network_checks"]
 
 
 # ---- the catalogue entries -----------------------------------------------------------------------
-
-
-def with_root_cause(run: Callable[[CheckContext], Verdict], needs: tuple[str, ...],
-                    check_id: str) -> Callable[[CheckContext], Verdict]:
-    """Start a failure's feedback with "Fix `engine.mul.backward` first" when an engine check
-    this one relies on failed in the same grade: a network is only as right as its engine.
-
-    (Failed `nn.*` needs are named by the pipeline's root-cause notes.)
-    """
-
-    def wrapped(ctx: CheckContext) -> Verdict:
-        verdict = run(ctx)
-        failing = [n for n in needs if n.startswith("engine.") and ctx.passed(n) is False]
-        if verdict.passed or not failing:
-            return verdict
-        names = " and ".join(f"`{n}`" for n in failing) if len(failing) < 3 else \
-            ", ".join(f"`{n}`" for n in failing[:-1]) + f" and `{failing[-1]}`"
-        lead = (f"Fix {names} first: this network check relies on "
-                f"{'it' if len(failing) == 1 else 'them'}, and "
-                f"{'it' if len(failing) == 1 else 'they'} failed in this grade.")
-        return replace(verdict, feedback=lead + "\n\n" + (verdict.feedback or verdict.summary))
-
-    return wrapped
 
 
 def network_checks() -> list[CheckDef]:
@@ -83,6 +59,6 @@ def network_checks() -> list[CheckDef]:
         ("nn.train.moons", "training on the two moons reaches 95% accuracy", train_moons,
          BACKWARD_NEEDS + ("nn.mlp.backward", "nn.zero_grad", "nn.sgd_step")),
     ]
-    return [CheckDef(cid, title, GROUP, with_root_cause(run, needs, cid), needs, wants_nn=True,
+    return [CheckDef(cid, title, GROUP, run, needs, wants_nn=True,
                      params=tuple(TRAIN_DEFAULTS) if cid == "nn.train.moons" else ())
             for cid, title, run, needs in entries]

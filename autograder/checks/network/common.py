@@ -301,11 +301,15 @@ def execute(ctx: CheckContext, prog: NetProgram, snippet: Callable[[str], str],
     if count != float(net.size):
         summary = count_problem(net, int(count) if is_number(count) else -1)
         feedback = summary + ("" if summary.endswith("?") else ".")
-        if blocked_by:
+        # The values are set through parameters(): with the wrong count nothing is tested, and
+        # when the parameters check failed too, this check is blocked by it (0 points either way).
+        blocked = blocked_by is not None and ctx.passed(blocked_by) is False
+        if blocked_by and not blocked:
             feedback += (f"\nThis check sets the network's weights and biases through "
                          f"parameters(), so it cannot compare {net.text} with PyTorch until "
                          f"`{blocked_by}` passes.")
-        raise Failure(Outcome.WRONG, summary, feedback, count_snippet(net, count, distinct))
+        raise Failure(Outcome.BLOCKED if blocked else Outcome.WRONG, summary, feedback,
+                      count_snippet(net, count, distinct))
     if distinct != count:
         summary = (f"{net.text}.parameters() lists the same Value more than once "
                    f"({show(distinct)} different Values among {net.size})")
