@@ -12,23 +12,17 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from autograder import __version__
-from autograder.checks import CheckContext, CheckDef, catalogue
+from autograder.checks import CheckContext, CheckDef
 from autograder.feedback import load_error_hint
 from autograder.graderun import GradeRun, Progress
 from autograder.loader import StagedSubmission, SubmissionError, load_submission
 from autograder.manifest import (
     Assignment,
-    ManifestError,
-    available_assignments,
-    default_assignment_dirs,
-    find_assignment,
-    load_assignment,
 )
 from autograder.model import GradeReport, Outcome, Verdict
 from autograder.ops import OPS_BY_NAME
@@ -40,9 +34,11 @@ from autograder.policy import (
     describe_use,
     scan_submission,
 )
-from autograder.prerequisites import Planned, closure, plan
+from autograder.prerequisites import Planned, load_assignments, plan_checks
 from autograder.sandbox import IsolationInfo, Limits, detect_isolation, remove_tree
 from autograder.session import SessionConfig, WorkerDied, WorkerSession
+
+__all__ = ["GradeOptions", "GradeRun", "grade", "load_assignments", "plan_checks", "run_checks"]
 
 OUTPUT_IN_FEEDBACK = 1500  # characters of captured student output shown with a failed check
 CHECK_BUDGET_FACTOR = 6  # a check may take this many call timeouts in total
@@ -61,62 +57,6 @@ class GradeOptions:
     # Grade only these check ids of the manifests (None: all). The checks they rely on still run,
     # unscored and unlisted, exactly as in a full grade, so each verdict is the full grade's.
     only: tuple[str, ...] | None = None
-
-
-def load_assignments(ids: Iterable[str], dirs: list[Path]) -> list[Assignment]:
-    """Load and validate manifests, including each check's params against what it accepts."""
-    every = catalogue()
-    search = dirs or default_assignment_dirs()
-    assignments = [load_assignment(find_assignment(i, search), every.keys()) for i in ids]
-    for assignment in assignments:
-        for spec in assignment.checks:
-            unknown = sorted(set(spec.params) - set(every[spec.id].params))
-            if unknown:
-                accepted = ", ".join(every[spec.id].params) or "none"
-                raise ManifestError(f"{assignment.path}: checks.{spec.id}.params: unknown "
-                                    f"{', '.join(unknown)} (accepted: {accepted})")
-    return assignments
-
-
-def home_assignments(graded: list[Assignment], dirs: list[Path]) -> dict[str, Assignment]:
-    """For each check, the first manifest (graded ones first, then the others found in `dirs`,
-    by id) that scores it: where an unscored prerequisite takes its seed and limits from."""
-    search = dirs or default_assignment_dirs()
-    others = [a for a in available_assignments(search) if a not in {g.id for g in graded}]
-    homes: dict[str, Assignment] = {}
-    for assignment in graded + _loadable(others, dirs):
-        for spec in assignment.checks:
-            homes.setdefault(spec.id, assignment)
-    return homes
-
-
-def _loadable(ids: list[str], dirs: list[Path]) -> list[Assignment]:
-    """The manifests among `ids` that load (a broken one not being graded is not our concern)."""
-    loaded = []
-    for assignment_id in ids:
-        try:
-            loaded += load_assignments([assignment_id], dirs)
-        except ManifestError:
-            continue
-    return loaded
-
-
-def plan_checks(assignments: list[Assignment], seed: int | None = None,
-                dirs: list[Path] | None = None, only: Iterable[str] | None = None
-                ) -> list[Planned]:
-    """The checks a grade of `assignments` runs, prerequisites included, in order.
-
-    With `only`, the other checks are left out unless a kept one relies on them (the closure of
-    its `needs` and `uses`); those stay in the plan, unscored and unlisted.
-    """
-    every = catalogue()
-    planned = plan(assignments, every, seed, home_assignments(assignments, list(dirs or [])))
-    if only is None:
-        return planned
-    kept = set(only) & {item.check.id for item in planned if item.spec is not None}
-    relied_on = closure(kept, every)
-    return [item if item.check.id in kept else replace(item, scored=False)
-            for item in planned if item.check.id in relied_on]
 
 
 def _policy_verdicts(planned: list[Planned], violations: list[PolicyViolation],

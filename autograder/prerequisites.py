@@ -10,10 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 
-from autograder.checks import CheckDef
+from autograder.checks import CheckDef, catalogue
 from autograder.feedback import blocked_by, fix_first
-from autograder.manifest import Assignment, CheckSpec
+from autograder.manifest import (
+    Assignment,
+    CheckSpec,
+    ManifestError,
+    available_assignments,
+    default_assignment_dirs,
+    find_assignment,
+    load_assignment,
+)
 from autograder.model import Outcome, Verdict
 
 
@@ -102,3 +111,59 @@ def annotate_root_causes(verdicts: Mapping[str, Verdict],
                 verdict = replace(verdict, notes=(fix_first(roots),) + verdict.notes)
         out[cid] = verdict
     return out
+
+
+def load_assignments(ids: Iterable[str], dirs: list[Path]) -> list[Assignment]:
+    """Load and validate manifests, including each check's params against what it accepts."""
+    every = catalogue()
+    search = dirs or default_assignment_dirs()
+    assignments = [load_assignment(find_assignment(i, search), every.keys()) for i in ids]
+    for assignment in assignments:
+        for spec in assignment.checks:
+            unknown = sorted(set(spec.params) - set(every[spec.id].params))
+            if unknown:
+                accepted = ", ".join(every[spec.id].params) or "none"
+                raise ManifestError(f"{assignment.path}: checks.{spec.id}.params: unknown "
+                                    f"{', '.join(unknown)} (accepted: {accepted})")
+    return assignments
+
+
+def home_assignments(graded: list[Assignment], dirs: list[Path]) -> dict[str, Assignment]:
+    """For each check, the first manifest (graded ones first, then the others found in `dirs`,
+    by id) that scores it: where an unscored prerequisite takes its seed and limits from."""
+    search = dirs or default_assignment_dirs()
+    others = [a for a in available_assignments(search) if a not in {g.id for g in graded}]
+    homes: dict[str, Assignment] = {}
+    for assignment in graded + _loadable(others, dirs):
+        for spec in assignment.checks:
+            homes.setdefault(spec.id, assignment)
+    return homes
+
+
+def _loadable(ids: list[str], dirs: list[Path]) -> list[Assignment]:
+    """The manifests among `ids` that load (a broken one not being graded is not our concern)."""
+    loaded = []
+    for assignment_id in ids:
+        try:
+            loaded += load_assignments([assignment_id], dirs)
+        except ManifestError:
+            continue
+    return loaded
+
+
+def plan_checks(assignments: list[Assignment], seed: int | None = None,
+                dirs: list[Path] | None = None, only: Iterable[str] | None = None
+                ) -> list[Planned]:
+    """The checks a grade of `assignments` runs, prerequisites included, in order.
+
+    With `only`, the other checks are left out unless a kept one relies on them (the closure of
+    its `needs` and `uses`); those stay in the plan, unscored and unlisted.
+    """
+    every = catalogue()
+    planned = plan(assignments, every, seed, home_assignments(assignments, list(dirs or [])))
+    if only is None:
+        return planned
+    kept = set(only) & {item.check.id for item in planned if item.spec is not None}
+    relied_on = closure(kept, every)
+    return [item if item.check.id in kept else replace(item, scored=False)
+            for item in planned if item.check.id in relied_on]
