@@ -828,4 +828,4 @@ def test_every_format_shows_a_blocked_check_as_blocked_with_zero_points() -> Non
     markdown = render_markdown(report)
     assert "| ⛔ blocked | blocked by engine" in markdown and "❌ blocked" not in markdown
     page = render_html(report)
-    assert '<tr class="blocked"' in page and ">blocked<" in page
+    assert 'data-status="blocked"' in page and "\u2298 blocked<" in page
