@@ -20,20 +20,19 @@ from dataclasses import replace
 
 from autograder.checks.base import CheckContext, CheckDef
 from autograder.checks.network.backward import mlp_backward, sgd_step, zero_grad
-from autograder.checks.network.common import (
-    BACKWARD_NEEDS,
-    FORWARD_NEEDS,
-    GROUP,
-    TRAIN_DEFAULTS,
-    Net,
-    count_problem,
-)
 from autograder.checks.network.forward import layer_forward, mlp_forward, neuron_forward
+from autograder.checks.network.nets import Net, count_problem
 from autograder.checks.network.parameters import mlp_parameters, neuron_parameters
-from autograder.checks.network.training import train_moons
+from autograder.checks.network.training import TRAIN_DEFAULTS, train_moons
 from autograder.model import Verdict
 
 __all__ = ["Net", "TRAIN_DEFAULTS", "count_problem", "network_checks", "with_root_cause"]
+
+GROUP = "nn"
+FORWARD_NEEDS = ("engine.add.forward", "engine.mul.forward", "engine.relu.forward")
+BACKWARD_NEEDS = FORWARD_NEEDS + (
+    "engine.add.backward", "engine.mul.backward", "engine.relu.backward",
+    "engine.backward.order", "engine.backward.accumulation")
 
 
 # ---- the catalogue entries -----------------------------------------------------------------------

@@ -15,21 +15,11 @@ from autograder.checks.base import (
     run_property,
     verdict_from,
 )
-from autograder.checks.network.common import (
-    Net,
-    NetProgram,
-    execute,
-    grads_mismatch,
-    grid,
-    loss_lines,
-    outputs_match,
-    parameters_check,
-    rows,
-    setup_lines,
-    show_list,
-    variants,
-    wrap_list,
-)
+from autograder.checks.network.mistakes import grads_mismatch, outputs_match, variants
+from autograder.checks.network.nets import Net, parameters_check
+from autograder.checks.network.program import NetProgram, execute
+from autograder.checks.network.snippets import loss_lines, setup_lines, show_list, wrap_list
+from autograder.checks.network.strategies import grid, rows
 from autograder.compare import GRAPH_RTOL, close, is_number, show
 from autograder.model import Outcome, Verdict
 
@@ -70,11 +60,7 @@ def loss_cases(shapes: Sequence[tuple[Net, str]] = LOSS_SHAPES,
 
 def loss_program(case: LossCase) -> tuple[NetProgram, int]:
     prog = NetProgram(case.net, case.params)
-    outputs = [prog.forward(x) for x in case.batch]
-    if case.loss == "hinge":
-        loss = prog.hinge([outs[0] for outs in outputs], case.targets)
-    else:
-        loss = prog.mse(outputs, case.targets)
+    loss = prog.loss(case.loss, [prog.forward(x) for x in case.batch], case.targets)
     return prog, loss
 
 
@@ -172,7 +158,7 @@ def zero_grad(ctx: CheckContext) -> Verdict:
         prog.backward(loss)
         prog.read_params("grad")
         prog.zero_grad()
-        again = prog.hinge([prog.forward(x)[0] for x in case.batch], case.targets)
+        again = prog.loss(case.loss, [prog.forward(x) for x in case.batch], case.targets)
         prog.backward(again)
         prog.read_params("grad")
         tail = ["loss.backward()", "first = [p.grad for p in model.parameters()]",

@@ -13,20 +13,11 @@ from autograder.checks.base import (
     run_property,
     verdict_from,
 )
-from autograder.checks.network.common import (
-    Net,
-    NetProgram,
-    execute,
-    forward_diagnosis,
-    grid,
-    inputs_text,
-    outputs_match,
-    parameters_check,
-    positive_grid,
-    rows,
-    setup_lines,
-    show_list,
-)
+from autograder.checks.network.mistakes import forward_diagnosis, outputs_match
+from autograder.checks.network.nets import Net, parameters_check
+from autograder.checks.network.program import NetProgram, execute
+from autograder.checks.network.snippets import inputs_text, setup_lines, show_list
+from autograder.checks.network.strategies import grid, positive_grid, rows
 from autograder.compare import show
 from autograder.model import Outcome, Verdict
 
