@@ -153,8 +153,10 @@ def train_moons(ctx: CheckContext) -> Verdict:
     finals = [float(v) for v in scores if is_number(v)]
     if finals and min(finals) >= 0:
         lines.append("No point got a negative score, so the class -1 is never predicted (a score "
-                     "of exactly 0 decides nothing). If your output layer applies ReLU, negative "
-                     "scores come out as 0 (with gradient 0): the output layer must be linear.")
+                     "of exactly 0 decides nothing)." + (
+                         "" if ctx.passed("nn.mlp.forward") is True else
+                         " If your output layer applies ReLU, negative scores come out as 0 (with "
+                         "gradient 0): the output layer must be linear."))
     elif finals and all(v == finals[0] for v in finals):
         lines.append(f"The trained model gives every point the same score ({finals[0]!r}), so it "
                      "cannot separate the two classes.")
