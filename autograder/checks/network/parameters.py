@@ -85,6 +85,11 @@ def neuron_parameters(ctx: CheckContext) -> Verdict:
         elif not grads_mismatch(grads, [1.0, *case.x]):
             hint = ("parameters() lists the bias first; micrograd's order is the weights, then "
                     "the bias (`self.w + [self.b]`).")
+        elif not grads_mismatch(grads, [*case.x, 0.0]):
+            hint = ("The weights' gradients are right, but the bias's is 0: the bias Value that "
+                    "parameters() returns is not part of the output. A neuron computes "
+                    "relu(w·x + b): add the bias in the forward pass (micrograd: "
+                    "`sum((wi * xi for ...), self.b)`), and return that same Value.")
         elif sorted(g for g in grads if is_number(g)) == sorted(want):
             hint = (f"parameters() holds the right Values in another order; expected w[0] ... "
                     f"w[{nin - 1}], then b.")
