@@ -15,51 +15,56 @@ Standard library only: the worker imports this file under `python -I -S` before 
 
 from collections import namedtuple
 
-_STEPS = {}  # kind -> step class; filled by _step() below, read only after this module loads
 
-
-def _step(kind, fields, defaults=(), reads=0, doc=""):
-    cls = namedtuple(kind.title().replace("_", ""), fields, defaults=defaults)
+def _step(name, kind, fields, defaults=(), reads=0, doc=""):
+    cls = namedtuple(name, fields, defaults=defaults)
     cls.kind = kind
     cls.static_reads = reads  # values an ok reply carries for this step (None: depends)
     cls.__doc__ = doc
-    _STEPS[kind] = cls
     return cls
 
 
 # ---- engine steps (every assignment) -----------------------------------------------------------
-Leaf = _step("value", "x grad", (None,), doc="Value(x); with grad, the leaf already holds it")
-Num = _step("num", "x", doc="a plain number (the k of `a ** k`, `k - a`)")
-Apply = _step("apply", "expr refs", doc="evaluate op text with names bound to slots: {name: slot}")
-Chain = _step("chain", "expr start n refs", ({},),
+Leaf = _step("Leaf", "value", "x grad", (None,),
+             doc="Value(x); with grad, the leaf already holds it")
+Num = _step("Num", "num", "x", doc="a plain number (the k of `a ** k`, `k - a`)")
+Apply = _step("Apply", "apply", "expr refs",
+              doc="evaluate op text with names bound to slots: {name: slot}")
+Chain = _step("Chain", "chain", "expr start n refs", ({},),
               doc="node = slots[start]; n times: node = expr with a = node (deep graphs)")
-Backward = _step("backward", "slot", doc="slots[slot].backward()")
-LocalBackward = _step("local_backward", "slot grad",
+Backward = _step("Backward", "backward", "slot", doc="slots[slot].backward()")
+LocalBackward = _step("LocalBackward", "local_backward", "slot grad",
                       doc="seed grad and call each node's _backward in reverse topological order")
-Read = _step("read", "slot attr", reads=1, doc="append slots[slot].data or .grad to the reply")
+Read = _step("Read", "read", "slot attr", reads=1,
+             doc="append slots[slot].data or .grad to the reply")
 
 # ---- network steps (the `mlp` assignment) ------------------------------------------------------
-Module = _step("module", "cls args kwargs", ({},), doc="nn.<cls>(*args, **kwargs)")
-Params = _step("params", "module", reads=1,
+Module = _step("Module", "module", "cls args kwargs", ({},), doc="nn.<cls>(*args, **kwargs)")
+Params = _step("Params", "params", "module", reads=1,
                doc="list(module.parameters()), all Values; appends how many")
-Distinct = _step("distinct", "params", reads=1,
+Distinct = _step("Distinct", "distinct", "params", reads=1,
                  doc="append how many different objects the list holds (by identity)")
-SetData = _step("set_data", "params values", doc="p.data = v for each parameter")
-SetGrad = _step("set_grad", "params values", doc="p.grad = g for each parameter")
-ReadAll = _step("read_all", "params attr", reads=None,
+SetData = _step("SetData", "set_data", "params values", doc="p.data = v for each parameter")
+SetGrad = _step("SetGrad", "set_grad", "params values", doc="p.grad = g for each parameter")
+ReadAll = _step("ReadAll", "read_all", "params attr", reads=None,
                 doc="append p.data or p.grad of every parameter")
-Call = _step("call", "module inputs", doc="module([slots[i] for i in inputs])")
-ExpectValue = _step("expect_value", "slot what", doc="the slot, if it holds a Value")
-ExpectList = _step("expect_list", "slot n what", doc="the slot, if it holds a list of n Values")
-Item = _step("item", "items index", doc="slots[items][index]")
-ZeroGrad = _step("zero_grad", "module", doc="module.zero_grad()")
-Sgd = _step("sgd", "params lr", doc="p.data -= lr * p.grad for each parameter")
-Seed = _step("seed", "n", doc="random.seed(n), so the student's initialisation is reproducible")
-Train = _step("train", "module X y steps lr_start lr_end alpha batch_size", reads=None,
+Call = _step("Call", "call", "module inputs", doc="module([slots[i] for i in inputs])")
+ExpectValue = _step("ExpectValue", "expect_value", "slot what", doc="the slot, if it holds a Value")
+ExpectList = _step("ExpectList", "expect_list", "slot n what",
+                   doc="the slot, if it holds a list of n Values")
+Item = _step("Item", "item", "items index", doc="slots[items][index]")
+ZeroGrad = _step("ZeroGrad", "zero_grad", "module", doc="module.zero_grad()")
+Sgd = _step("Sgd", "sgd", "params lr", doc="p.data -= lr * p.grad for each parameter")
+Seed = _step("Seed", "seed", "n",
+             doc="random.seed(n), so the student's initialisation is reproducible")
+Train = _step("Train", "train", "module X y steps lr_start lr_end alpha batch_size", reads=None,
               doc="the moons training loop (see `train_loss`); appends each step's loss, then "
                   "the trained model's score for every point")
 
 ENGINE_STEPS = (Leaf, Num, Apply, Chain, Backward, LocalBackward, Read)
+NETWORK_STEPS = (Module, Params, Distinct, SetData, SetGrad, ReadAll, Call, ExpectValue,
+                 ExpectList, Item, ZeroGrad, Sgd, Seed, Train)
+BY_KIND = {cls.kind: cls for cls in ENGINE_STEPS + NETWORK_STEPS}
 
 
 def train_reads(step):
@@ -78,7 +83,7 @@ def decode(raw):
     """A step from its JSON array; ValueError names what is wrong with it."""
     if type(raw) is not list or not raw or type(raw[0]) is not str:
         raise ValueError("a step must be a list starting with its kind")
-    cls = _STEPS.get(raw[0])
+    cls = BY_KIND.get(raw[0])
     if cls is None:
         raise ValueError("unknown step %r" % (raw[0][:40],))
     try:
