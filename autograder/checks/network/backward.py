@@ -124,6 +124,8 @@ def mlp_backward(ctx: CheckContext) -> Verdict:
                         "small batches")
 
 
+SHOWN = 6  # gradients a zero_grad repro prints
+
 # ---- zero_grad -----------------------------------------------------------------------------------
 
 
@@ -153,7 +155,8 @@ def zero_grad(ctx: CheckContext) -> Verdict:
             raise Failure(Outcome.WRONG, summary,
                           summary + f".\n{kept_hint(net, kept, prog.count)}",
                           zero_snippet(net, preset, f"expected all 0, got "
-                                                    f"{show_list(values, 6)}"))
+                                                    f"{show_list(values[:SHOWN], SHOWN)}",
+                                       SHOWN if len(values) > SHOWN else None))
         prog, loss = loss_program(case)
         prog.backward(loss)
         prog.read_params("grad")
@@ -198,12 +201,16 @@ def kept_hint(net: Net, kept: list[int], count: int) -> str:
             "parameters of every layer and neuron, e.g. through self.parameters().")
 
 
-def zero_snippet(net: Net, preset: Sequence[float], comment: str) -> str:
+def zero_snippet(net: Net, preset: Sequence[float], comment: str,
+                 first: int | None = None) -> str:
+    """Set the gradients, call zero_grad(), print them (with `first`, only the first few)."""
+    grads = "[p.grad for p in model.parameters()]" + ("" if first is None else f"[:{first}]")
     return "\n".join([f"from micrograd.nn import {net.cls}", f"model = {net.text}",
                       *wrap_list("grads", preset[:net.size]),
                       "for p, g in zip(model.parameters(), grads):", "    p.grad = g",
                       "model.zero_grad()",
-                      f"print([p.grad for p in model.parameters()])  # {comment}"])
+                      *([] if first is None else [f"# the first {first} gradients"]),
+                      f"print({grads})  # {comment}"])
 
 
 # ---- one SGD step --------------------------------------------------------------------------------
