@@ -14,6 +14,7 @@ from typing import Any
 
 from autograder.ir import Evaluator
 from autograder.oracle import Layers, NetworkRun, network_size
+from autograder.worker import steps
 
 
 class Var:
@@ -152,26 +153,7 @@ class PythonOracle(Evaluator):
         outputs = [[v.data for v in out] for out in outs]
         if loss is None:
             return NetworkRun(outputs)
-        if loss == "hinge":
-            assert targets is not None
-            terms = [(1.0 - float(y) * out[0]).relu() for y, out in zip(targets, outs, strict=True)]
-        elif loss == "mse":
-            assert targets is not None
-            terms = []
-            for target, out in zip(targets, outs, strict=True):
-                term = Var(0.0)
-                for v, t in zip(out, target, strict=True):
-                    term = term + (v - float(t)) ** 2
-                terms.append(term)
-        elif loss == "sum":
-            terms = [v for out in outs for v in out]
-        else:
-            raise ValueError(f"unknown loss {loss!r}")
-        total = Var(0.0)
-        for term in terms:
-            total = total + term
-        if loss != "sum":
-            total = total * (1.0 / len(terms))
+        total = steps.loss(loss, outs, targets or [], Var, self.apply)
         total.backward(1.0)
         grads = [p.grad for p in theta]
         if lr is None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograder.ir import Evaluator
+from autograder.worker import steps
 
 Layers = Sequence[tuple[int, int, bool]]  # (nin, nout, nonlin) of each layer, input to output
 
@@ -91,9 +92,9 @@ class TorchOracle(Evaluator):
         that tensor lines up with the student's `parameters()`. This is an independent
         implementation (matrix products, `torch.relu`), not a replay of the student's graph.
 
-        `loss` is `"hinge"` (mean of relu(1 - y * score), `targets` are the labels y), `"mse"`
-        (mean over examples of the summed squared error, `targets` are lists) or `"sum"` (the sum
-        of every output). With `lr`, one `torch.optim.SGD` step follows and the batch is run again.
+        `loss` is one of `autograder.worker.steps.loss`: `"hinge"` (`targets` are the labels y),
+        `"mse"` (`targets` are lists) or `"sum"` (the sum of every output). With `lr`, one
+        `torch.optim.SGD` step follows and the batch is run again.
         """
         torch = self.torch
         if network_size(layers) != len(params):
@@ -115,20 +116,9 @@ class TorchOracle(Evaluator):
         outputs = [[float(v) for v in out.detach().tolist()] for out in outs]
         if loss is None:
             return NetworkRun(outputs)
-        if loss == "hinge":
-            assert targets is not None
-            terms = [torch.relu(1.0 - float(y) * out[0]) for y, out in zip(targets, outs,
-                                                                          strict=True)]
-            total = torch.stack(terms).sum() * (1.0 / len(terms))
-        elif loss == "mse":
-            assert targets is not None
-            terms = [((out - torch.tensor([float(t) for t in target], dtype=torch.float64)) ** 2)
-                     .sum() for target, out in zip(targets, outs, strict=True)]
-            total = torch.stack(terms).sum() * (1.0 / len(terms))
-        elif loss == "sum":
-            total = torch.cat(outs).sum()
-        else:
-            raise ValueError(f"unknown loss {loss!r}")
+        elements = [list(out.unbind()) for out in outs]
+        total = steps.loss(loss, elements, targets or [],
+                           lambda x: torch.tensor(float(x), dtype=torch.float64), self.apply)
         total.backward()
         assert theta.grad is not None
         grads = [float(g) for g in theta.grad.tolist()]

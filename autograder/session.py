@@ -37,6 +37,7 @@ from autograder.protocol import (
 )
 from autograder.sandbox import IsolationInfo, Limits, WorkerProcess, remove_tree
 from autograder.sandbox.transport import OutputBuffer
+from autograder.worker.steps import encode_program
 
 # The harness only ever sends one well-formed frame per request, so any other frame is this:
 TAMPERED = "(only student code writing to the grader's reply channel does that)"
@@ -140,13 +141,14 @@ class WorkerSession:
             return self.start()
         return self.init_reply
 
-    def run(self, steps: list[list[Any]], expect_values: int | None = None,
+    def run(self, steps: list[Any], expect_values: int | None = None,
             timeout_s: float | None = None) -> Reply:
-        """Run one program. Raises WorkerDied (and discards the worker) if it does not reply."""
+        """Run one program (steps of `autograder.worker.steps`). Raises WorkerDied (and discards
+        the worker) if it does not reply."""
         init = self.ensure_started()
         if not init.ok:
             raise RuntimeError("run() on a submission that did not load; check init_reply first")
-        return self._call({"kind": "run", "steps": steps}, expect_values,
+        return self._call({"kind": "run", "steps": encode_program(steps)}, expect_values,
                           timeout_s or self.config.call_timeout_s)
 
     def close(self) -> None:

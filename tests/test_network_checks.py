@@ -27,7 +27,7 @@ from autograder.demo import discover, materialize
 from autograder.graderun import GradeRun
 from autograder.grading import GradeOptions, grade, load_assignments
 from autograder.loader import load_submission
-from autograder.manifest import CheckSpec
+from autograder.manifest import CheckSpec, load_assignment
 from autograder.model import GradeReport, Outcome, Verdict
 from autograder.oracle import TorchOracle
 from autograder.prerequisites import Planned
@@ -208,7 +208,7 @@ def test_a_one_neuron_layer_must_return_a_value(tmp_path: Path, run_checks) -> N
     assert "out[0] if len(out) == 1 else out" in verdict.feedback
 
 
-def test_upstream_micrograd_fails_only_the_one_neuron_hidden_layer(tmp_path: Path,
+def test_upstream_micrograd_fails_only_the_one_neuron_hidden_layer_check(tmp_path: Path,
                                                                     run_checks) -> None:
     """PyPI micrograd 0.1.0 hands a lone Value to the next layer, which zips over it."""
     spec = importlib.util.find_spec("micrograd")
@@ -216,12 +216,19 @@ def test_upstream_micrograd_fails_only_the_one_neuron_hidden_layer(tmp_path: Pat
     submission = _submission(tmp_path, [])
     shutil.copy(Path(spec.origin).with_name("nn.py"), submission / "micrograd" / "nn.py")
     verdicts = run_checks(submission, ["nn.neuron.forward", "nn.layer.forward",
-                                       "nn.mlp.forward", "nn.mlp.backward"])
-    assert {cid for cid, v in verdicts.items() if not v.passed} == {"nn.layer.forward"}
-    layer = verdicts["nn.layer.forward"]
-    assert layer.outcome is Outcome.RAISED
-    assert "MLP(2, [3, 1, 1])" in layer.summary
-    assert "hidden layer with one neuron" in layer.feedback
+                                       "nn.mlp.forward", "nn.layer.single_neuron",
+                                       "nn.mlp.backward"])
+    assert {cid for cid, v in verdicts.items() if not v.passed} == {"nn.layer.single_neuron"}
+    single = verdicts["nn.layer.single_neuron"]
+    assert single.outcome is Outcome.RAISED
+    assert "MLP(2, [3, 1, 1])" in single.summary
+    assert "hidden layer with one neuron" in single.feedback
+
+
+def test_the_one_neuron_hidden_layer_is_worth_less_than_a_layer() -> None:
+    manifest = load_assignment(REPO / "assignments" / "mlp" / "assignment.toml", catalogue())
+    points = {check.id: check.points for check in manifest.checks}
+    assert 0 < points["nn.layer.single_neuron"] < points["nn.layer.forward"]
 
 
 def test_a_zero_grad_that_misses_layers_says_which(tmp_path: Path, run_checks) -> None:

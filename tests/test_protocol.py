@@ -30,6 +30,7 @@ from autograder.protocol import (
 )
 from autograder.sandbox import detect_isolation
 from autograder.session import SessionConfig, WorkerDied, WorkerSession
+from autograder.worker.steps import Apply, Leaf, Read
 
 
 def reply(**fields: object) -> dict:
@@ -223,7 +224,7 @@ def _session(tmp_path: Path, body: str) -> WorkerSession:
     return WorkerSession(staged, detect_isolation("process"), SessionConfig(call_timeout_s=5))
 
 
-ADD = [["value", 1.0], ["value", 2.0], ["apply", "a + b", {"a": 0, "b": 1}], ["read", 2, "data"]]
+ADD = [Leaf(1.0), Leaf(2.0), Apply("a + b", {"a": 0, "b": 1}), Read(2, "data")]
 
 
 def test_an_honest_worker_is_not_flagged(tmp_path: Path) -> None:

@@ -18,16 +18,35 @@ malformed frame or an extra frame as a failure.
 
 import importlib
 import json
-import math
 import os
 import struct
 import sys
 import traceback
 
+
+def _load_worker_modules():
+    """Import the worker's other modules from this file's folder as the package `_mgrade_worker`.
+
+    Under `-I` the script's folder is not on sys.path, and putting it there would let these
+    modules shadow (or be shadowed by) the submission's; a private package name does neither.
+    """
+    package = type(sys)("_mgrade_worker")
+    package.__path__ = [os.path.dirname(os.path.realpath(__file__))]
+    sys.modules["_mgrade_worker"] = package
+    return (importlib.import_module("_mgrade_worker.execute"),
+            importlib.import_module("_mgrade_worker.standins"))
+
+
+_execute, _standins = _load_worker_modules()
+StandInFinder = _standins.StandInFinder
+_StandInModule = _standins.StandInModule
+HarnessError = _execute.HarnessError
+describe = _execute.describe
+_run_step = _execute.run_step
+
 # Bound before any student code runs (see the module docstring).
 _loads = json.loads
 _dumps = json.dumps
-_isfinite = math.isfinite
 _pack = struct.pack
 _unpack = struct.unpack
 _read = os.read
@@ -36,20 +55,14 @@ _exit = os._exit
 _eval = eval
 _compile = compile
 _type = type
-_float = float
 _int = int
-_bool = bool
 _str = str
 _len = len
-_id = id
 _isinstance = isinstance
 _getattr = getattr
-_setattr = setattr
 _repr = repr
 _enumerate = enumerate
-_range = range
 _reversed = reversed
-_set = set
 _min = min
 _frozenset = frozenset
 _BaseException = BaseException
@@ -57,7 +70,6 @@ _extract_tb = traceback.extract_tb
 
 MAX_FRAME = 64 * 1024 * 1024  # requests come from the grader; this guards against a broken pipe
 MAX_MESSAGE = 500  # characters of an exception message sent back
-MAX_NODES = 5_000_000  # harness traversal bound (a cyclic or exploding _prev)
 
 # Methods the grader asks about at init, so feedback can say "`__rsub__` is not implemented".
 ENGINE_METHODS = (
@@ -76,70 +88,6 @@ AUDIT_TAGS = {
     "socket.__new__": "socket", "socket.connect": "socket", "socket.bind": "socket",
     "socket.sendto": "socket", "socket.getaddrinfo": "socket",
 }
-
-
-class HarnessError(Exception):
-    """A problem the harness detected itself (wrong return type, bad `_prev`), with its kind."""
-
-    def __init__(self, kind, message):
-        super().__init__(message)
-        self.kind = kind
-
-
-class ForbiddenModuleError(Exception):
-    """Raised when student code uses a stand-in for a module the assignment forbids."""
-
-
-class _StandIn:
-    """What every attribute of a forbidden module is: anything done with it raises."""
-
-    def __init__(self, name):
-        object.__setattr__(self, "_name", name)
-
-    def _refuse(self, *args, **kwargs):
-        raise ForbiddenModuleError(
-            "%s is not available: this assignment forbids %s, so the grader gives your code a "
-            "stand-in that cannot compute. Write this op with the math module and plain Python."
-            % (object.__getattribute__(self, "_name"),
-               object.__getattribute__(self, "_name").split(".")[0]))
-
-    def __getattr__(self, attr):
-        return _StandIn("%s.%s" % (object.__getattribute__(self, "_name"), attr))
-
-    __call__ = __float__ = __int__ = __index__ = __bool__ = __iter__ = __len__ = _refuse
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = _refuse
-    __rtruediv__ = __pow__ = __rpow__ = __neg__ = __getitem__ = __setattr__ = _refuse
-
-
-class StandInFinder:
-    """A meta-path finder that imports a stand-in for each forbidden module (never the real one),
-    so an unused `import numpy as np` left over from the lecture imports cleanly. The import still
-    fires its audit event, so the tripwire sees it."""
-
-    def __init__(self, names):
-        self.names = _frozenset(names)
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname.split(".")[0] not in self.names:
-            return None
-        import importlib.machinery
-
-        return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
-
-    def create_module(self, spec):
-        module = _StandInModule(spec.name)
-        module.__path__ = []
-        return module
-
-    def exec_module(self, module):
-        pass
-
-
-class _StandInModule(_type(sys)):
-    def __getattr__(self, attr):
-        if attr.startswith("__"):
-            raise AttributeError(attr)
-        return _StandIn("%s.%s" % (self.__name__, attr))
 
 
 class Worker:
@@ -311,77 +259,12 @@ class Worker:
     def run(self, request):
         slots = []
         values = []
-        Value = self.Value
         for index, step in _enumerate(request["steps"]):
             try:
-                slots.append(self.step(step, slots, values, Value))
+                slots.append(_run_step(self, step, slots, values))
             except _BaseException as exc:
                 return {"ok": False, **self.error(exc, index)}
         return {"ok": True, "values": values}
-
-    def step(self, step, slots, values, Value):
-        kind = step[0]
-        if kind == "value":
-            node = Value(step[1])
-            if _len(step) > 2:
-                node.grad = step[2]
-            return node
-        if kind == "num":
-            return step[1]
-        if kind == "apply":
-            return self.apply(step[1], {name: slots[i] for name, i in step[2].items()})
-        if kind == "chain":
-            node = slots[step[2]]
-            env = {name: slots[i] for name, i in step[4].items()}
-            for _ in _range(step[3]):
-                env["a"] = node
-                node = self.apply(step[1], env)
-            return node
-        if kind == "backward":
-            slots[step[1]].backward()
-            return None
-        if kind == "local_backward":
-            self.local_backward(slots[step[1]], step[2])
-            return None
-        if kind == "read":
-            values.append(read_number(_getattr(slots[step[1]], step[2])))
-            return None
-        if kind in NN_STEPS:
-            return NN_STEPS[kind](self, step, slots, values)
-        raise HarnessError("protocol", "unknown step %r" % (kind,))
-
-    def local_backward(self, root, grad):
-        """Seed `root.grad` and call each node's `_backward` in reverse topological order.
-
-        This is the grader's own traversal (iterative, identity-based so a lying `__hash__`/`__eq__`
-        cannot confuse it). It checks an op's local derivative without relying on the student's
-        `backward()`, which has checks of its own.
-        """
-        Value = self.Value
-        root.grad = grad
-        order = []
-        seen = _set()
-        stack = [(root, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                order.append(node)
-                continue
-            if _id(node) in seen:
-                continue
-            seen.add(_id(node))
-            if _len(seen) > MAX_NODES:
-                raise HarnessError("raised", "the graph behind this Value has over %d nodes "
-                                   "(is `_prev` cyclic?)" % MAX_NODES)
-            stack.append((node, True))
-            for child in node._prev:
-                if not _isinstance(child, Value):
-                    raise HarnessError("bad_return", "`_prev` holds %s; it must hold the Value "
-                                       "operands of the op" % describe(child))
-                if _id(child) not in seen:
-                    stack.append((child, False))
-        for node in _reversed(order):
-            node._backward()
 
     def serve(self):
         while True:
@@ -401,221 +284,6 @@ class Worker:
             reply["id"] = request.get("id")
             reply["events"] = self.take_events()
             self.send(reply)
-
-
-def describe(obj):
-    """Name what came back without calling student code (`__repr__` may be hostile)."""
-    t = _type(obj)
-    if obj is None:
-        return "None"
-    if t in (_float, _int, _bool):
-        text = _repr(obj)
-        return "%s %s" % (t.__name__, text[:40])
-    return "a %s object" % t.__name__[:60]
-
-
-def read_number(x):
-    """A finite float, a tag for nan/inf, or {"bad": type} when it is not an int or float."""
-    t = _type(x)
-    if t is _float:
-        value = x
-    elif t is _int:
-        try:
-            value = _float(x)
-        except OverflowError:
-            return {"bad": "int too large for a float"}
-    else:
-        return {"bad": "None" if x is None else t.__name__[:60]}
-    if _isfinite(value):
-        return value
-    return {"nonfinite": "nan" if value != value else ("inf" if value > 0 else "-inf")}
-
-
-# ---- network steps (the `nn` assignment) ------------------------------------------------------
-
-# Bound before any student code runs, like the names at the top of this file.
-_zip = zip
-_list = list
-_tuple = tuple
-_all = all
-_nn_range = range
-
-
-def _module_ctor(worker, step, slots, values):
-    # ["module", "MLP", [args...], {kwargs}]
-    cls = _getattr(worker.nn, step[1])
-    return cls(*step[2], **(step[3] if _len(step) > 3 else {}))
-
-
-def _parameter_list(worker, module):
-    params = module.parameters()
-    try:
-        params = _list(params)
-    except TypeError:
-        raise HarnessError("bad_return", "parameters() returned %s, expected a list of Values"
-                           % describe(params)) from None
-    for p in params:
-        if not _isinstance(p, worker.Value):
-            raise HarnessError("bad_return", "parameters() holds %s; every parameter must be a "
-                               "Value" % describe(p))
-    return params
-
-
-def _parameters(worker, step, slots, values):
-    # ["params", m] -> list of parameters; appends their count to values
-    params = _parameter_list(worker, slots[step[1]])
-    values.append(_float(_len(params)))
-    return params
-
-
-def _distinct(worker, step, slots, values):
-    # ["distinct", params_slot] -> appends how many different objects the list holds (by identity)
-    values.append(_float(_len({_id(p) for p in slots[step[1]]})))
-    return None
-
-
-def _set_grad(worker, step, slots, values):
-    # ["set_grad", params_slot, [floats]]: give each parameter a gradient (to test zero_grad)
-    for p, g in _zip(slots[step[1]], step[2], strict=False):  # a count mismatch is reported
-        p.grad = g
-    return None
-
-
-def _set_data(worker, step, slots, values):
-    # ["set_data", params_slot, [floats]]
-    params = slots[step[1]]
-    for p, x in _zip(params, step[2], strict=False):  # by the grader, from the params count
-        p.data = x
-    return None
-
-
-def _read_all(worker, step, slots, values):
-    # ["read_all", list_slot, "data" | "grad"]
-    for p in slots[step[1]]:
-        values.append(read_number(_getattr(p, step[2])))
-    return None
-
-
-def _call(worker, step, slots, values):
-    # ["call", module_slot, [input slots]] -> whatever the module returns
-    return slots[step[1]]([slots[i] for i in step[2]])
-
-
-def _call_floats(worker, step, slots, values):
-    # ["call_floats", module_slot, [floats]] -> module(list of plain floats), as micrograd's README
-    return slots[step[1]](_list(step[2]))
-
-
-def _expect_value(worker, step, slots, values):
-    # ["expect_value", slot, "what"] -> the slot itself, if it is a Value
-    obj = slots[step[1]]
-    if not _isinstance(obj, worker.Value):
-        raise HarnessError("bad_return", "%s returned %s, expected a Value" % (
-            step[2], describe(obj)))
-    return obj
-
-
-def _expect_list(worker, step, slots, values):
-    # ["expect_list", slot, n, "what"] -> the slot, if it is a list/tuple of n Values
-    obj = slots[step[1]]
-    if _type(obj) not in (_list, _tuple) or _len(obj) != step[2] or not _all(
-            _isinstance(v, worker.Value) for v in obj):
-        raise HarnessError("bad_return", "%s returned %s, expected a list of %d Values" % (
-            step[3], describe(obj) if _type(obj) not in (_list, _tuple) else
-            "a %s of %d items" % (_type(obj).__name__, _len(obj)), step[2]))
-    return obj
-
-
-def _item(worker, step, slots, values):
-    # ["item", list_slot, index]
-    return slots[step[1]][step[2]]
-
-
-def _zero_grad(worker, step, slots, values):
-    slots[step[1]].zero_grad()
-    return None
-
-
-def _sgd(worker, step, slots, values):
-    # ["sgd", params_slot, lr]: p.data -= lr * p.grad, as micrograd's demo does
-    lr = step[2]
-    for p in slots[step[1]]:
-        p.data -= lr * p.grad
-    return None
-
-
-def _seed(worker, step, slots, values):
-    # ["seed", n]: random.seed(n), so weight initialisation is reproducible
-    import random
-
-    random.seed(step[1])
-    return None
-
-
-def _score(worker, model, row):
-    out = model([worker.Value(x) for x in row])
-    if not _isinstance(out, worker.Value):
-        raise HarnessError("bad_return", "the model returned %s for one input point; a network "
-                           "whose last layer has one neuron must return a Value" % describe(out))
-    return out
-
-
-def _total(terms):
-    # a + b + ... with Value.__add__ only (sum() would need __radd__ for its 0 start)
-    total = None
-    for term in terms:
-        total = term if total is None else total + term
-    return total
-
-
-def _train(worker, step, slots, values):
-    # ["train", module_slot, X, y, steps, lr_start, lr_end, alpha, batch_size]: the moons demo's
-    # loop with the student's own classes. Step k takes the next batch_size points in order
-    # (wrapping around; batch_size 0 means all of them), then: max-margin loss
-    # mean((1 - y*score).relu()) plus alpha * sum(p*p), model.zero_grad(), loss.backward(),
-    # p.data -= lr * p.grad with lr falling linearly from lr_start towards lr_end. Appends each
-    # step's loss, then the trained model's score for every point (the grader computes accuracy).
-    model = slots[step[1]]
-    X, y, steps, lr_start, lr_end, alpha, batch_size = step[2:9]
-    Value = worker.Value
-    params = _parameter_list(worker, model)
-    n = _len(X)
-    size = batch_size if 0 < batch_size < n else n
-    scale = Value(1.0 / size)
-    for k in _nn_range(steps):
-        batch = [(k * size + i) % n for i in _nn_range(size)]
-        margins = [(Value(1.0) + Value(-y[i]) * _score(worker, model, X[i])).relu()
-                   for i in batch]
-        data_loss = _total(margins) * scale
-        total = data_loss + Value(alpha) * _total([p * p for p in params])
-        model.zero_grad()
-        total.backward()
-        lr = lr_start - (lr_start - lr_end) * k / steps
-        for p in params:
-            p.data -= lr * p.grad
-        values.append(read_number(total.data))
-    for row in X:
-        values.append(read_number(_score(worker, model, row).data))
-    return None
-
-
-NN_STEPS = {
-    "module": _module_ctor,
-    "params": _parameters,
-    "distinct": _distinct,
-    "set_grad": _set_grad,
-    "train": _train,
-    "set_data": _set_data,
-    "read_all": _read_all,
-    "call": _call,
-    "call_floats": _call_floats,
-    "expect_value": _expect_value,
-    "expect_list": _expect_list,
-    "item": _item,
-    "zero_grad": _zero_grad,
-    "sgd": _sgd,
-    "seed": _seed,
-}
 
 
 def private_stdio():

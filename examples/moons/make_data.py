@@ -1,4 +1,4 @@
-"""Regenerate `moons.csv`, the two-moons data set the training demo ships with.
+"""Regenerate `autograder/data/moons.csv`, the two-moons data the grader and the demo share.
 
 The CSV is generated once and committed so that running the demo, and its tests, never needs
 scikit-learn or numpy: only this script does. Values are written with `repr`, which round-trips
@@ -14,7 +14,7 @@ import argparse
 import csv
 from pathlib import Path
 
-DEFAULT_OUT = Path(__file__).resolve().with_name("moons.csv")
+DEFAULT_OUT = Path(__file__).resolve().parents[2] / "autograder" / "data" / "moons.csv"
 
 # The exact call from micrograd's demo notebook; changing any of these changes the shipped data.
 N_SAMPLES = 100

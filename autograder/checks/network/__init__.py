@@ -19,20 +19,24 @@ from collections.abc import Callable
 
 from autograder.checks.base import CheckContext, CheckDef
 from autograder.checks.network.backward import mlp_backward, sgd_step, zero_grad
-from autograder.checks.network.common import (
-    BACKWARD_NEEDS,
-    FORWARD_NEEDS,
-    GROUP,
-    TRAIN_DEFAULTS,
-    Net,
-    count_problem,
+from autograder.checks.network.forward import (
+    layer_forward,
+    mlp_forward,
+    neuron_forward,
+    single_neuron_layer,
 )
-from autograder.checks.network.forward import layer_forward, mlp_forward, neuron_forward
+from autograder.checks.network.nets import Net, count_problem
 from autograder.checks.network.parameters import mlp_parameters, neuron_parameters
-from autograder.checks.network.training import train_moons
+from autograder.checks.network.training import TRAIN_DEFAULTS, train_moons
 from autograder.model import Verdict
 
 __all__ = ["Net", "TRAIN_DEFAULTS", "count_problem", "network_checks"]
+
+GROUP = "nn"
+FORWARD_NEEDS = ("engine.add.forward", "engine.mul.forward", "engine.relu.forward")
+BACKWARD_NEEDS = FORWARD_NEEDS + (
+    "engine.add.backward", "engine.mul.backward", "engine.relu.backward",
+    "engine.backward.order", "engine.backward.accumulation")
 
 
 # ---- the catalogue entries -----------------------------------------------------------------------
@@ -50,6 +54,8 @@ def network_checks() -> list[CheckDef]:
          mlp_parameters, BACKWARD_NEEDS + ("nn.neuron.parameters",)),
         ("nn.mlp.forward", "MLP: forward pass (ReLU hidden layers, linear output layer)",
          mlp_forward, FORWARD_NEEDS + ("nn.layer.forward", "nn.mlp.parameters")),
+        ("nn.layer.single_neuron", "MLP(2, [3, 1, 1]): a one-neuron hidden layer feeds the next",
+         single_neuron_layer, FORWARD_NEEDS + ("nn.layer.forward", "nn.mlp.parameters")),
         ("nn.mlp.backward", "MLP: every parameter's gradient for hinge and MSE losses",
          mlp_backward, BACKWARD_NEEDS + ("nn.mlp.forward", "nn.mlp.parameters")),
         ("nn.zero_grad", "zero_grad() resets every parameter's gradient", zero_grad,

@@ -15,21 +15,11 @@ from autograder.checks.base import (
     run_property,
     verdict_from,
 )
-from autograder.checks.network.common import (
-    Net,
-    NetProgram,
-    execute,
-    grads_mismatch,
-    grid,
-    loss_lines,
-    outputs_match,
-    parameters_check,
-    rows,
-    setup_lines,
-    show_list,
-    variants,
-    wrap_list,
-)
+from autograder.checks.network.mistakes import grads_mismatch, outputs_match, variants
+from autograder.checks.network.nets import Net, parameters_check
+from autograder.checks.network.program import NetProgram, execute
+from autograder.checks.network.snippets import loss_lines, setup_lines, show_list, wrap_list
+from autograder.checks.network.strategies import grid, rows
 from autograder.compare import GRAPH_RTOL, close, is_number, show
 from autograder.model import Outcome, Verdict
 
@@ -70,11 +60,7 @@ def loss_cases(shapes: Sequence[tuple[Net, str]] = LOSS_SHAPES,
 
 def loss_program(case: LossCase) -> tuple[NetProgram, int]:
     prog = NetProgram(case.net, case.params)
-    outputs = [prog.forward(x) for x in case.batch]
-    if case.loss == "hinge":
-        loss = prog.hinge([outs[0] for outs in outputs], case.targets)
-    else:
-        loss = prog.mse(outputs, case.targets)
+    loss = prog.loss(case.loss, [prog.forward(x) for x in case.batch], case.targets)
     return prog, loss
 
 
@@ -138,6 +124,8 @@ def mlp_backward(ctx: CheckContext) -> Verdict:
                         "small batches")
 
 
+SHOWN = 6  # gradients a zero_grad repro prints
+
 # ---- zero_grad -----------------------------------------------------------------------------------
 
 
@@ -167,12 +155,13 @@ def zero_grad(ctx: CheckContext) -> Verdict:
             raise Failure(Outcome.WRONG, summary,
                           summary + f".\n{kept_hint(net, kept, prog.count)}",
                           zero_snippet(net, preset, f"expected all 0, got "
-                                                    f"{show_list(values, 6)}"))
+                                                    f"{show_list(values[:SHOWN], SHOWN)}",
+                                       SHOWN if len(values) > SHOWN else None))
         prog, loss = loss_program(case)
         prog.backward(loss)
         prog.read_params("grad")
         prog.zero_grad()
-        again = prog.hinge([prog.forward(x)[0] for x in case.batch], case.targets)
+        again = prog.loss(case.loss, [prog.forward(x) for x in case.batch], case.targets)
         prog.backward(again)
         prog.read_params("grad")
         tail = ["loss.backward()", "first = [p.grad for p in model.parameters()]",
@@ -212,12 +201,16 @@ def kept_hint(net: Net, kept: list[int], count: int) -> str:
             "parameters of every layer and neuron, e.g. through self.parameters().")
 
 
-def zero_snippet(net: Net, preset: Sequence[float], comment: str) -> str:
+def zero_snippet(net: Net, preset: Sequence[float], comment: str,
+                 first: int | None = None) -> str:
+    """Set the gradients, call zero_grad(), print them (with `first`, only the first few)."""
+    grads = "[p.grad for p in model.parameters()]" + ("" if first is None else f"[:{first}]")
     return "\n".join([f"from micrograd.nn import {net.cls}", f"model = {net.text}",
                       *wrap_list("grads", preset[:net.size]),
                       "for p, g in zip(model.parameters(), grads):", "    p.grad = g",
                       "model.zero_grad()",
-                      f"print([p.grad for p in model.parameters()])  # {comment}"])
+                      *([] if first is None else [f"# the first {first} gradients"]),
+                      f"print({grads})  # {comment}"])
 
 
 # ---- one SGD step --------------------------------------------------------------------------------

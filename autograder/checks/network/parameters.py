@@ -12,17 +12,11 @@ from autograder.checks.base import (
     run_property,
     verdict_from,
 )
-from autograder.checks.network.common import (
-    Net,
-    NetProgram,
-    execute,
-    grads_mismatch,
-    inputs_text,
-    outputs_match,
-    positive_grid,
-    setup_lines,
-    show_list,
-)
+from autograder.checks.network.mistakes import grads_mismatch, outputs_match
+from autograder.checks.network.nets import Net
+from autograder.checks.network.program import NetProgram, execute
+from autograder.checks.network.snippets import inputs_text, setup_lines, show_list
+from autograder.checks.network.strategies import positive_grid
 from autograder.compare import is_number, show
 from autograder.model import Outcome, Verdict
 
@@ -91,6 +85,11 @@ def neuron_parameters(ctx: CheckContext) -> Verdict:
         elif not grads_mismatch(grads, [1.0, *case.x]):
             hint = ("parameters() lists the bias first; micrograd's order is the weights, then "
                     "the bias (`self.w + [self.b]`).")
+        elif not grads_mismatch(grads, [*case.x, 0.0]):
+            hint = ("The weights' gradients are right, but the bias's is 0: the bias Value that "
+                    "parameters() returns is not part of the output. A neuron computes "
+                    "relu(w·x + b): add the bias in the forward pass (micrograd: "
+                    "`sum((wi * xi for ...), self.b)`), and return that same Value.")
         elif sorted(g for g in grads if is_number(g)) == sorted(want):
             hint = (f"parameters() holds the right Values in another order; expected w[0] ... "
                     f"w[{nin - 1}], then b.")
@@ -110,11 +109,10 @@ def neuron_parameters(ctx: CheckContext) -> Verdict:
 
 def permutations(net: Net) -> list[tuple[str, list[int]]]:
     """Well-known wrong orders: student index i holds the canonical parameter perm[i]."""
-    blocks, offset = [], 0
-    for nin, nout, _ in net.layers:
-        blocks.append([list(range(offset + j * (nin + 1), offset + (j + 1) * (nin + 1)))
-                       for j in range(nout)])
-        offset += nout * (nin + 1)
+    blocks: list[list[list[int]]] = []
+    for b in net.blocks():
+        blocks.append([list(range(b.offset + j * (b.nin + 1), b.offset + (j + 1) * (b.nin + 1)))
+                       for j in range(b.nout)])
     bias_first = [i for layer in blocks for neuron in layer for i in [neuron[-1], *neuron[:-1]]]
     reversed_layers = [i for layer in reversed(blocks) for neuron in layer for i in neuron]
     grouped = [i for layer in blocks for i in

@@ -1,11 +1,12 @@
-"""nn.train.moons: train the student's MLP on the shipped moons data."""
+"""nn.train.moons: train the student's MLP on the moons that ship with mgrade.
+
+What the run does, step by step, is the `Train` step of `autograder.worker.steps`; its settings
+come from TRAIN_DEFAULTS and the manifest's [checks."nn.train.moons".params].
+"""
 
 from __future__ import annotations
 
-import csv
-import random
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from autograder.checks.base import (
@@ -13,37 +14,30 @@ from autograder.checks.base import (
     failure_from_error,
     verdict_from,
 )
-from autograder.checks.network.common import (
-    CURVE_EVERY,
-    MOONS_CSV,
-    REPO,
-    TRAIN_DEFAULTS,
-    Net,
-    count_problem,
-)
+from autograder.checks.network.nets import Net, count_problem
+from autograder.checks.network.snippets import train_snippet
 from autograder.compare import is_number, show
+from autograder.datasets import load_moons
 from autograder.ir import Program
 from autograder.model import Outcome, Verdict
 from autograder.session import WorkerDied
+from autograder.worker import steps as S
 
-# ---- training on the moons -----------------------------------------------------------------------
-
-
-def load_points(path: Path) -> tuple[list[list[float]], list[float]]:
-    """Read `x1,x2,y` rows (labels -1/+1); the worker cannot read files, so they are sent."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None or [cell.strip() for cell in header] != ["x1", "x2", "y"]:
-            raise ValueError(f"{path}: expected the header x1,x2,y")
-        X, y = [], []
-        for row in reader:
-            if row:
-                X.append([float(row[0]), float(row[1])])
-                y.append(float(row[2]))
-    if not X or any(label not in (-1.0, 1.0) for label in y):
-        raise ValueError(f"{path}: expected data rows with labels -1 or 1")
-    return X, y
+# What nn.train.moons does unless the manifest's [checks."nn.train.moons".params] says otherwise.
+TRAIN_DEFAULTS: dict[str, Any] = {
+    "hidden": [16, 16, 1],  # MLP(2, hidden)
+    "steps": 200,
+    "batch_size": 10,  # points per step, taken in order and wrapping around; 0: all of them
+    "seed": 1337,
+    "init": "grader",  # "grader": Net.initial_values; "student": the Neuron's own draws
+    "lr_start": 1.0,  # the learning rate falls linearly from lr_start towards lr_end
+    "lr_end": 0.1,
+    "alpha": 1e-4,  # L2 regularisation strength
+    "threshold": 0.95,  # training accuracy needed to pass
+    "timeout_s": 120.0,  # wall clock for the whole training run
+    "data": "",  # a CSV (x1,x2,y); empty: the moons that ship with mgrade (load_moons())
+}
+CURVE_EVERY = 10  # the feedback lists the loss at every 10th step
 
 
 def train_settings(ctx: CheckContext) -> dict[str, Any]:
@@ -51,65 +45,10 @@ def train_settings(ctx: CheckContext) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"nn.train.moons: unknown params {sorted(unknown)}; known: "
                          f"{sorted(TRAIN_DEFAULTS)}")
-    return {**TRAIN_DEFAULTS, **ctx.params}
-
-
-def initial_values(net: Net, seed: int) -> list[float]:
-    """micrograd's initialisation, drawn by the grader: weights uniform(-1, 1), biases 0.
-
-    Setting them through parameters() makes the training run independent of how the student's
-    Neuron draws its weights (the same seed, the same starting network, for everyone).
-    """
-    rng = random.Random(seed)
-    values: list[float] = []
-    for nin, nout, _ in net.layers:
-        for _ in range(nout):
-            values += [rng.uniform(-1, 1) for _ in range(nin)] + [0.0]
-    return values
-
-
-def train_snippet(cfg: dict[str, Any]) -> str:
-    """The loop nn.train.moons runs in the worker, as a script the student can run."""
-    return "\n".join([
-        "import csv, random",
-        "from micrograd.engine import Value",
-        "from micrograd.nn import MLP",
-        "rows = list(csv.reader(open('examples/moons/moons.csv')))[1:]",
-        "X = [[float(a), float(b)] for a, b, _ in rows]",
-        "y = [float(c) for _, _, c in rows]",
-        f"random.seed({cfg['seed']})",
-        f"model = MLP(2, {list(cfg['hidden'])})",
-        "params = model.parameters()",
-        *([] if cfg["init"] != "grader" else [
-            f"rng, sizes = random.Random({cfg['seed']}), {[2, *cfg['hidden']]}",
-            "init = []  # weights uniform(-1, 1), biases 0, neuron by neuron",
-            "for nin, nout in zip(sizes, sizes[1:]):",
-            "    for _ in range(nout):",
-            "        init += [rng.uniform(-1, 1) for _ in range(nin)] + [0.0]",
-            "for p, v in zip(params, init):",
-            "    p.data = v"]),
-        f"steps, batch_size = {cfg['steps']}, {cfg['batch_size']}",
-        "size = batch_size if 0 < batch_size < len(X) else len(X)",
-        "for k in range(steps):",
-        "    batch = [(k * size + i) % len(X) for i in range(size)]",
-        "    scores = [model([Value(X[i][0]), Value(X[i][1])]) for i in batch]",
-        "    margins = [(Value(1.0) + Value(-y[i]) * s).relu() for i, s in zip(batch, scores)]",
-        "    data_loss = margins[0]",
-        "    for m in margins[1:]:",
-        "        data_loss = data_loss + m",
-        "    reg = params[0] * params[0]",
-        "    for p in params[1:]:",
-        "        reg = reg + p * p",
-        f"    loss = data_loss * Value(1.0 / size) + Value({cfg['alpha']!r}) * reg",
-        "    model.zero_grad()",
-        "    loss.backward()",
-        f"    lr = {cfg['lr_start']!r} - ({cfg['lr_start']!r} - {cfg['lr_end']!r}) * k / steps",
-        "    for p in params:",
-        "        p.data -= lr * p.grad",
-        "    print(k, loss.data)",
-        "hits = sum(model([Value(a), Value(b)]).data * t > 0 for (a, b), t in zip(X, y))",
-        "print('accuracy', hits / len(X))",
-    ])
+    cfg = {**TRAIN_DEFAULTS, **ctx.params}
+    if cfg["init"] not in ("grader", "student"):
+        raise ValueError(f"nn.train.moons: init must be 'grader' or 'student', got {cfg['init']!r}")
+    return cfg
 
 
 def loss_curve(losses: Sequence[float | str]) -> str:
@@ -120,34 +59,57 @@ def loss_curve(losses: Sequence[float | str]) -> str:
                      for k in marks)
 
 
+def loss_did_not_fall(losses: Sequence[float]) -> bool:
+    """The evidence for "the loss did not go down": the mean of the last few steps' losses is
+    not below the mean of the first few (a batch loss jumps about; one step proves nothing)."""
+    if len(losses) < 2:
+        return False
+    window = max(1, min(CURVE_EVERY, len(losses) // 4))
+    first, last = losses[:window], losses[-window:]
+    return sum(last) / len(last) >= sum(first) / len(first)
+
+
+def stalled_hint(ctx: CheckContext) -> str:
+    """Why the loss did not go down, as far as this grade's other verdicts show it."""
+    if ctx.passed("nn.zero_grad") is False:
+        return ("The loss did not go down: model.zero_grad() does not reset every gradient "
+                "(see nn.zero_grad), so each step adds its gradients to the previous steps'.")
+    if ctx.passed("nn.sgd_step") is False:
+        return "The loss did not go down: the SGD step is wrong (see nn.sgd_step)."
+    untested = [text for check_id, text in (
+        ("nn.zero_grad", "model.zero_grad() resets every gradient before each backward()"),
+        ("nn.sgd_step", "the update uses p.grad")) if ctx.passed(check_id) is None]
+    return "The loss did not go down." + (f" Check that {', and that '.join(untested)}."
+                                          if untested else "")
+
+
 def train_moons(ctx: CheckContext) -> Verdict:
     check_id = "nn.train.moons"
     cfg = train_settings(ctx)
-    path = (REPO / cfg["data"]) if cfg["data"] else MOONS_CSV
-    X, y = load_points(path)
+    data = str(cfg["data"]) or None
+    X, y = load_moons(data)
     hidden = [int(n) for n in cfg["hidden"]]
     steps = int(cfg["steps"])
     net = Net("MLP", 2, tuple(hidden))
-    if cfg["init"] not in ("grader", "student"):
-        raise ValueError(f"nn.train.moons: init must be 'grader' or 'student', got {cfg['init']!r}")
     grader_init = cfg["init"] == "grader"
     program = Program()
-    program.raw(["seed", int(cfg["seed"])])
-    module = program.raw(net.step())
+    program.add(S.Seed(int(cfg["seed"])))
+    module = program.add(net.step())
     doing = {0: "`random.seed(...)`", 1: f"`{net.text}`"}
     if grader_init:
-        params = program.raw(["params", module], reads=1)
+        params = program.add(S.Params(module))
         doing[params] = "`model.parameters()`"
-        doing[program.raw(["set_data", params, initial_values(net, int(cfg["seed"]))])] = \
+        doing[program.add(S.SetData(params, net.initial_values(int(cfg["seed"]))))] = \
             "setting the initial `p.data` for each p in `model.parameters()`"
     batch_size = int(cfg["batch_size"])
-    program.raw(["train", module, X, y, steps, float(cfg["lr_start"]), float(cfg["lr_end"]),
-                 float(cfg["alpha"]), batch_size], reads=steps + len(X))
+    train = S.Train(module, X, y, steps, float(cfg["lr_start"]), float(cfg["lr_end"]),
+                    float(cfg["alpha"]), batch_size)
+    program.add(train, reads=S.train_reads(train))
     batches = f"batches of {batch_size}" if 0 < batch_size < len(X) else "all points per step"
     what = (f"training {net.text} for {steps} steps ({batches}) on {len(X)} moons points "
             f"(seed {cfg['seed']}, learning rate {cfg['lr_start']} falling towards "
             f"{cfg['lr_end']})")
-    snippet = train_snippet(cfg)
+    snippet = train_snippet(program.steps, data)
     try:
         reply = ctx.session.run(program.steps, program.reads, timeout_s=float(cfg["timeout_s"]))
     except WorkerDied as died:
@@ -186,14 +148,15 @@ def train_moons(ctx: CheckContext) -> Verdict:
     numbers = [float(v) for v in losses if is_number(v)]
     if len(numbers) < len(losses):
         lines.append("The loss became nan or infinite: a gradient or an update blew up.")
-    elif len(numbers) > 1 and numbers[-1] >= numbers[0]:
-        lines.append("The loss did not go down. Check that model.zero_grad() resets every "
-                     "gradient before each backward(), and that the update uses p.grad.")
+    elif loss_did_not_fall(numbers):
+        lines.append(stalled_hint(ctx))
     finals = [float(v) for v in scores if is_number(v)]
     if finals and min(finals) >= 0:
         lines.append("No point got a negative score, so the class -1 is never predicted (a score "
-                     "of exactly 0 decides nothing). If your output layer applies ReLU, negative "
-                     "scores come out as 0 (with gradient 0): the output layer must be linear.")
+                     "of exactly 0 decides nothing)." + (
+                         "" if ctx.passed("nn.mlp.forward") is True else
+                         " If your output layer applies ReLU, negative scores come out as 0 (with "
+                         "gradient 0): the output layer must be linear."))
     elif finals and all(v == finals[0] for v in finals):
         lines.append(f"The trained model gives every point the same score ({finals[0]!r}), so it "
                      "cannot separate the two classes.")

@@ -24,7 +24,8 @@ from autograder.sandbox.levels.base import Isolation, IsolationLevel, WorkerProc
 from autograder.sandbox.limits import MIB, Limits, rlimits_missing
 from autograder.sandbox.proctable import KILL_PATIENCE_S, children, signal_all, wait_gone
 
-SANDBOX_HARNESS = "/grader/harness.py"  # where the harness is mounted
+SANDBOX_WORKER = "/grader"  # where the worker's folder (harness.py, steps.py, ...) is mounted
+SANDBOX_HARNESS = SANDBOX_WORKER + "/harness.py"
 SANDBOX_SUBMISSION = "/submission"  # ... and the staged submission
 NOBODY = 65534  # the uid/gid the worker has inside the namespace
 SIGNAL_EXIT_BASE = 128  # bubblewrap exits with 128 + N when its child dies of signal N
@@ -163,7 +164,7 @@ def namespace_argv(stage: Path, tmp: Path, limits: Limits) -> list[str]:
     else:  # older bubblewrap: a host folder, bounded per file only (RLIMIT_FSIZE)
         argv += ["--bind", str(tmp), "/tmp"]
     argv += [
-        "--ro-bind", str(interpreter.HARNESS), SANDBOX_HARNESS,
+        "--ro-bind", str(interpreter.HARNESS.parent), SANDBOX_WORKER,
         "--ro-bind", str(stage), SANDBOX_SUBMISSION,
         "--remount-ro", "/dev", "--remount-ro", "/",
         "--chdir", "/tmp",
