@@ -86,7 +86,11 @@ class CheckSpec:
 
 def read_checks(shown: str, table: dict[str, Any],
                 known_checks: Collection[str] | None) -> tuple[CheckSpec, ...]:
-    """The `[checks]` table of the manifest `shown`, one spec per check it prices."""
+    """The `[checks]` table of the manifest `shown`, one spec per check it prices.
+
+    `known_checks` (ids, or ids mapped to their `CheckDef`s) is what ids must be and selectors
+    match; None means the catalogue's, without checking plain ids.
+    """
     return _Checks(shown).checks(table, known_checks)
 
 
@@ -96,6 +100,7 @@ class _Checks(Reader):
     ) -> tuple[CheckSpec, ...]:
         if not table:
             raise self.fail("checks", "is empty; an assignment needs at least one check")
+        self.known_checks = known_checks
         entries = []
         for check_id, body in table.items():
             key = f"checks.{check_id}"
@@ -180,7 +185,7 @@ class _Checks(Reader):
         texts = [fields.get("title") or "", *fields.get("tags", ())]
         if not any(uses_placeholders(text) for text in texts):
             return fields
-        placeholders = _placeholders(check_id)
+        placeholders = self.placeholders(check_id)
         out = dict(fields)
         try:
             if "title" in fields:
@@ -195,15 +200,19 @@ class _Checks(Reader):
         return out
 
 
+    def placeholders(self, check_id: str) -> Mapping[str, str]:
+        """What the check's titles may name: from `known_checks` when it maps ids to checks."""
+        if isinstance(self.known_checks, Mapping):
+            check = self.known_checks.get(check_id)
+            return getattr(check, "placeholders", {})
+        from autograder.checks import catalogue
+
+        check = catalogue().get(check_id)
+        return check.placeholders if check is not None else {}
+
+
 def _catalogue() -> list[str]:
     """Every check id, in catalogue order: what a selector matches when no list is given."""
     from autograder.checks import catalogue
 
     return list(catalogue())
-
-
-def _placeholders(check_id: str) -> Mapping[str, str]:
-    from autograder.checks import catalogue
-
-    check = catalogue().get(check_id)
-    return check.placeholders if check is not None else {}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.checks import catalogue
 from autograder.manifest import (
     ENV_ASSIGNMENTS,
     Assignment,
@@ -18,7 +19,6 @@ from autograder.manifest import (
     find_assignment,
     load_assignment,
 )
-from autograder.checks import catalogue
 from autograder.model import VISIBILITIES
 from autograder.policy import FORBIDDEN_IMPORTS
 
