@@ -39,7 +39,7 @@ class Op:
     domain: Callable[[], st.SearchStrategy[dict[str, float]]]  # draws {name: value} for its checks
     forward: Callable[..., float]  # its value on plain floats
     local: Callable[..., tuple[float, ...]]  # d out / d operand, per operand, given (out, *inputs)
-    inputs: str  # its checks' inputs in words (docs/CHECKS.md)
+    inputs_doc: str  # its checks' inputs in words (docs/CHECKS.md)
     builds_on: tuple[str, ...] = ()  # ops it is usually built from (micrograd style)
     pinned: tuple[dict[str, float], ...] = ()  # edge examples always tried
     graph_ks: tuple[float, ...] = ()  # the plain numbers random graphs use, when it takes one
@@ -77,10 +77,6 @@ class Op:
         """The expression in words for titles: `a ** k, k a plain number`."""
         return ", ".join([self.expr] + [f"{name} a plain number" for name in self.params])
 
-    def arguments(self, values: Mapping[str, float]) -> tuple[float, ...]:
-        """The values of `operands + params`, in the order `forward` and `local` take them."""
-        return tuple(values[name] for name in self.operands + self.params)
-
 
 def engine_methods(ops: Sequence[Op]) -> tuple[str, ...]:
     """What the worker reports on at start-up: every op's method, then `backward`."""
@@ -93,8 +89,8 @@ def markdown_table(ops: Sequence[Op]) -> str:
              "| --- | --- | --- | --- | --- |"]
     previous = None
     for op in ops:
-        inputs = "same" if op.inputs == previous else op.inputs.replace("|", "\\|")
-        previous = op.inputs
+        inputs = "same" if op.inputs_doc == previous else op.inputs_doc.replace("|", "\\|")
+        previous = op.inputs_doc
         cells = (op.name, f"`{op.expr}`", f"`{op.method}`", inputs, ", ".join(op.builds_on))
         lines.append("|" + "|".join(f" {cell} " if cell else " " for cell in cells) + "|")
     return "\n".join(lines) + "\n"
@@ -123,58 +119,58 @@ _PLAIN = "k a float in [-100, 100] or an int in [-5, 5]"
 OPS: tuple[Op, ...] = (
     Op("add", "a + b", "__add__", ("a", "b"), (),
        _inputs(a=domains.reals(), b=domains.reals()),
-       forward=lambda a, b: a + b, local=lambda out, a, b: (1.0, 1.0), inputs=_REALS),
+       forward=lambda a, b: a + b, local=lambda out, a, b: (1.0, 1.0), inputs_doc=_REALS),
     Op("mul", "a * b", "__mul__", ("a", "b"), (),
        _inputs(a=domains.reals(), b=domains.reals()),
-       forward=lambda a, b: a * b, local=lambda out, a, b: (b, a), inputs=_REALS),
+       forward=lambda a, b: a * b, local=lambda out, a, b: (b, a), inputs_doc=_REALS),
     Op("pow", "a ** k", "__pow__", ("a",), ("k",), _pow_inputs,
        forward=lambda a, k: a ** k, local=lambda out, a, k: (k * a ** (k - 1),),
-       inputs="integer k in [-3, 4] with |a| in [0.1, 50]; real k in [-3, 3] with a in "
+       inputs_doc="integer k in [-3, 4] with |a| in [0.1, 50]; real k in [-3, 3] with a in "
               "[0.05, 100]",
        pinned=({"a": 2.0, "k": 3}, {"a": 4.0, "k": 0.5}, {"a": 2.0, "k": -1}),
        graph_ks=(2, 3, -1, 2.0, 0.5), safe=lambda a, k: 0.2 <= abs(a) <= 20),
     Op("neg", "-a", "__neg__", ("a",), (), _inputs(a=domains.reals()),
-       forward=lambda a: -a, local=lambda out, a: (-1.0,), inputs=_REALS, builds_on=("mul",)),
+       forward=lambda a: -a, local=lambda out, a: (-1.0,), inputs_doc=_REALS, builds_on=("mul",)),
     Op("sub", "a - b", "__sub__", ("a", "b"), (),
        _inputs(a=domains.reals(), b=domains.reals()),
-       forward=lambda a, b: a - b, local=lambda out, a, b: (1.0, -1.0), inputs=_REALS,
+       forward=lambda a, b: a - b, local=lambda out, a, b: (1.0, -1.0), inputs_doc=_REALS,
        builds_on=("add", "neg")),
     Op("truediv", "a / b", "__truediv__", ("a", "b"), (),
        _inputs(a=domains.reals(), b=domains.away_from_zero()),
        forward=lambda a, b: a / b, local=lambda out, a, b: (1.0 / b, -a / (b * b)),
-       inputs="|b| in [0.1, 1e3]", builds_on=("mul", "pow"), safe=lambda a, b: abs(b) >= 0.2),
+       inputs_doc="|b| in [0.1, 1e3]", builds_on=("mul", "pow"), safe=lambda a, b: abs(b) >= 0.2),
     Op("radd", "k + a", "__radd__", ("a",), ("k",),
        _inputs(a=domains.reals(), k=domains.plain_numbers()),
-       forward=lambda a, k: k + a, local=lambda out, a, k: (1.0,), inputs=_PLAIN,
+       forward=lambda a, k: k + a, local=lambda out, a, k: (1.0,), inputs_doc=_PLAIN,
        builds_on=("add",), graph_ks=(1.0, 2.0, -0.5)),
     Op("rsub", "k - a", "__rsub__", ("a",), ("k",),
        _inputs(a=domains.reals(), k=domains.plain_numbers()),
-       forward=lambda a, k: k - a, local=lambda out, a, k: (-1.0,), inputs=_PLAIN,
+       forward=lambda a, k: k - a, local=lambda out, a, k: (-1.0,), inputs_doc=_PLAIN,
        builds_on=("add", "neg"), graph_ks=(1.0, 2.0, -0.5)),
     Op("rmul", "k * a", "__rmul__", ("a",), ("k",),
        _inputs(a=domains.reals(), k=domains.plain_numbers()),
-       forward=lambda a, k: k * a, local=lambda out, a, k: (k,), inputs=_PLAIN,
+       forward=lambda a, k: k * a, local=lambda out, a, k: (k,), inputs_doc=_PLAIN,
        builds_on=("mul",), graph_ks=(2.0, -3.0, 0.5)),
     Op("rtruediv", "k / a", "__rtruediv__", ("a",), ("k",),
        _inputs(a=domains.away_from_zero(), k=domains.plain_numbers()),
        forward=lambda a, k: k / a, local=lambda out, a, k: (-k / (a * a),),
-       inputs="|a| in [0.1, 1e3]", builds_on=("mul", "pow"), graph_ks=(1.0, 2.0, -1.5),
+       inputs_doc="|a| in [0.1, 1e3]", builds_on=("mul", "pow"), graph_ks=(1.0, 2.0, -1.5),
        safe=lambda a, k: abs(a) >= 0.2),
     Op("relu", "a.relu()", "relu", ("a",), (), _inputs(a=domains.reals()),
        forward=lambda a: max(a, 0.0), local=lambda out, a: (1.0 if a > 0 else 0.0,),
-       inputs="any, plus exactly 0 (derivative 0 there, as in PyTorch)",
+       inputs_doc="any, plus exactly 0 (derivative 0 there, as in PyTorch)",
        pinned=({"a": 0.0}, {"a": -1.5}, {"a": 2.5})),
     Op("tanh", "a.tanh()", "tanh", ("a",), (), _inputs(a=domains.reals(20.0)),
-       forward=math.tanh, local=lambda out, a: (1.0 - out * out,), inputs="[-20, 20]",
+       forward=math.tanh, local=lambda out, a: (1.0 - out * out,), inputs_doc="[-20, 20]",
        pinned=({"a": 0.0}, {"a": 0.5}), unit=1.0),
     Op("exp", "a.exp()", "exp", ("a",), (), _inputs(a=domains.reals(30.0)),
-       forward=math.exp, local=lambda out, a: (out,), inputs="[-30, 30]",
+       forward=math.exp, local=lambda out, a: (out,), inputs_doc="[-30, 30]",
        pinned=({"a": 0.0}, {"a": 1.0}), safe=lambda a: abs(a) <= 10),
     Op("log", "a.log()", "log", ("a",), (), _inputs(a=domains.positives(1e-3, 1e4)),
-       forward=math.log, local=lambda out, a: (1.0 / a,), inputs="[1e-3, 1e4]",
+       forward=math.log, local=lambda out, a: (1.0 / a,), inputs_doc="[1e-3, 1e4]",
        pinned=({"a": 1.0}, {"a": 2.0}), safe=lambda a: a >= 0.1),
     Op("sigmoid", "a.sigmoid()", "sigmoid", ("a",), (), _inputs(a=domains.reals(30.0)),
-       forward=sigmoid, local=lambda out, a: ((1.0 - out) * out,), inputs="[-30, 30]",
+       forward=sigmoid, local=lambda out, a: ((1.0 - out) * out,), inputs_doc="[-30, 30]",
        pinned=({"a": 0.0}, {"a": -2.0}), unit=1.0),
 )
 

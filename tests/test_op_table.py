@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 SOFTPLUS = Op("softplus", "a.softplus()", "softplus", ("a",), (),
               lambda: st.fixed_dictionaries({"a": domains.reals(15.0)}),
               forward=lambda a: math.log1p(math.exp(-abs(a))) + max(a, 0.0),
-              local=lambda out, a: (sigmoid(a),), inputs="[-15, 15]", pinned=({"a": 0.0},),
+              local=lambda out, a: (sigmoid(a),), inputs_doc="[-15, 15]", pinned=({"a": 0.0},),
               torch_expr="torch.nn.functional.softplus(a)")
 TABLE = (*OPS, SOFTPLUS)
 
@@ -195,4 +195,4 @@ def test_the_docs_table_is_the_op_table() -> None:
 def test_a_row_must_name_what_random_graphs_pass_for_its_number() -> None:
     with pytest.raises(ValueError, match="needs graph_ks"):
         Op("scale", "a * k", "__mul__", ("a",), ("k",), SOFTPLUS.domain,
-           forward=lambda a, k: a * k, local=lambda out, a, k: (k,), inputs="any")
+           forward=lambda a, k: a * k, local=lambda out, a, k: (k,), inputs_doc="any")
