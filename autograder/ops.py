@@ -126,7 +126,7 @@ OPS: tuple[Op, ...] = (
     Op("pow", "a ** k", "__pow__", ("a",), ("k",), _pow_inputs,
        forward=lambda a, k: a ** k, local=lambda out, a, k: (k * a ** (k - 1),),
        inputs_doc="integer k in [-3, 4] with |a| in [0.1, 50]; real k in [-3, 3] with a in "
-              "[0.05, 100]",
+                  "[0.05, 100]",
        pinned=({"a": 2.0, "k": 3}, {"a": 4.0, "k": 0.5}, {"a": 2.0, "k": -1}),
        graph_ks=(2, 3, -1, 2.0, 0.5), safe=lambda a, k: 0.2 <= abs(a) <= 20),
     Op("neg", "-a", "__neg__", ("a",), (), _inputs(a=domains.reals()),
