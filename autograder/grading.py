@@ -14,7 +14,6 @@ import time
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from autograder import __version__
 from autograder.checks import CheckContext, CheckDef
