@@ -90,7 +90,7 @@ def grade(submission: Path, assignments: tuple[str, ...], json_path: Path | None
     """Grade SUBMISSION (a folder with micrograd/engine.py or engine.py, or a .zip of one)."""
     from autograder.grading import GradeOptions
     from autograder.manifest import ManifestError, available_assignments, default_assignment_dirs
-    from autograder.oracle import OracleUnavailable
+    from autograder.oracles import OracleUnavailable
     from autograder.reporters import render_text
     from autograder.reporters.audience import for_audience
     from autograder.sandbox import IsolationUnavailable
@@ -227,15 +227,15 @@ def doctor() -> None:
     """Say which isolation level, oracle and optional tools this machine offers."""
     import shutil
 
+    from autograder.oracles import torch_version
     from autograder.sandbox import detect_isolation
 
     info = detect_isolation()
     click.echo(f"isolation: {info.level.value} ({info.note})")
-    try:
-        import torch
-
-        click.echo(f"oracle:    torch {torch.__version__}")
-    except ImportError:
+    version = torch_version()
+    if version is not None:
+        click.echo(f"oracle:    torch {version}")
+    else:
         click.echo("oracle:    torch is NOT installed (pip install 'mgrade[oracle]' -c "
                    "constraints.txt)")
     click.echo("graphviz:  " + ("dot found" if shutil.which("dot") else

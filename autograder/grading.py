@@ -14,7 +14,6 @@ import time
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from autograder import __version__
 from autograder.checks import CheckContext, CheckDef
@@ -26,7 +25,7 @@ from autograder.manifest import (
 )
 from autograder.model import GradeReport, Outcome, Verdict
 from autograder.ops import OPS_BY_NAME
-from autograder.oracle import load_oracle
+from autograder.oracles import Oracle, load_oracle
 from autograder.policy import (
     FORBIDDEN_IMPORTS,
     PolicyViolation,
@@ -141,7 +140,7 @@ def _load_failure(check_id: str, init_error: str) -> Verdict:
 
 
 def run_checks(staged: StagedSubmission, run: GradeRun, isolation: IsolationInfo,
-               oracle: Any, seen: frozenset[str] = frozenset()) -> GradeRun:
+               oracle: Oracle, seen: frozenset[str] = frozenset()) -> GradeRun:
     """Run every planned check without a verdict yet, a fresh worker per group of checks.
 
     The next group's worker starts while the current group runs. Checks that already have a
@@ -163,7 +162,7 @@ def run_checks(staged: StagedSubmission, run: GradeRun, isolation: IsolationInfo
 
 
 def _run_group(group: list[Planned], session: WorkerSession, staged: StagedSubmission,
-               oracle: Any, run: GradeRun) -> None:
+               oracle: Oracle, run: GradeRun) -> None:
     want_nn = session.config.want_nn
     with session:
         init_problem = run.load_failures.get(want_nn) or _start(session, staged)
@@ -183,7 +182,7 @@ def _run_group(group: list[Planned], session: WorkerSession, staged: StagedSubmi
         _void_group(group, run.verdicts, session.tampered)
 
 
-def _check_in_session(item: Planned, session: WorkerSession, oracle: Any,
+def _check_in_session(item: Planned, session: WorkerSession, oracle: Oracle,
                       verdicts: dict[str, Verdict]) -> Verdict:
     ctx = CheckContext(session, oracle, item.seed, item.assignment.limits.max_examples,
                        dict(item.spec.params) if item.spec else {}, verdicts)

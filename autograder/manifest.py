@@ -10,17 +10,17 @@ See docs/ASSIGNMENTS.md for the format.
 from __future__ import annotations
 
 import difflib
-import math
 import os
 import re
 import tomllib
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder.model import VISIBILITIES
 from autograder.policy import FORBIDDEN_IMPORTS
+from autograder.pricing import CheckSpec, read_checks
+from autograder.tomlread import ManifestError, Reader, is_number, show
 
 MANIFEST_NAME = "assignment.toml"
 ENV_ASSIGNMENTS = "MGRADE_ASSIGNMENTS"
@@ -37,14 +37,8 @@ _SECTIONS = ("assignment", "limits", "policy", "checks", "release")
 _ASSIGNMENT_KEYS = ("id", "title", "seed")
 _POLICY_KEYS = ("allow_imports", "strict_imports")
 _RELEASE_KEYS = ("implement",)
-_CHECK_KEYS = ("points", "visibility", "title", "tags", "params")
-_CHECK_ID = re.compile(r"^[a-z0-9_]+(?:[.-][a-z0-9_]+)*$")
 _ASSIGNMENT_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _MAX_SEED = 2**63 - 1
-
-
-class ManifestError(Exception):
-    """A manifest cannot be used. The message names the file, the key and the problem."""
 
 
 @dataclass(frozen=True)
@@ -55,18 +49,6 @@ class Limits:
     memory_mb: int = int(LIMIT_RANGES["memory_mb"][0])
     max_examples: int = int(LIMIT_RANGES["max_examples"][0])
     output_cap_kb: int = int(LIMIT_RANGES["output_cap_kb"][0])
-
-
-@dataclass(frozen=True)
-class CheckSpec:
-    """One graded check as the manifest prices it. `title` None means the catalogue's title."""
-
-    id: str
-    points: float
-    visibility: str = "visible"
-    title: str | None = None
-    tags: tuple[str, ...] = ()
-    params: dict[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -171,16 +153,8 @@ def find_assignment(assignment_id: str, search_dirs: Sequence[Path]) -> Path:
 # ---- validation ---------------------------------------------------------------------------------
 
 
-class _Parser:
+class _Parser(Reader):
     """Validates the decoded TOML; every error names the file and the dotted key."""
-
-    def __init__(self, shown: str) -> None:
-        self.shown = shown
-
-    def fail(self, key: str, problem: str) -> ManifestError:
-        return ManifestError(
-            f"{self.shown}: {key} {problem}" if key else f"{self.shown}: {problem}"
-        )
 
     def assignment(
         self, data: dict[str, Any], file: Path, known_checks: Collection[str] | None
@@ -202,8 +176,8 @@ class _Parser:
         allow = self.allow_imports(policy)
         strict = policy.get("strict_imports", False)
         if not isinstance(strict, bool):
-            raise self.fail("policy.strict_imports", f"must be true or false, got {_show(strict)}")
-        checks = self.checks(self.table(data, "checks", required=True), known_checks)
+            raise self.fail("policy.strict_imports", f"must be true or false, got {show(strict)}")
+        checks = read_checks(self.shown, self.table(data, "checks", required=True), known_checks)
         release = self.table(data, "release")
         self.no_unknown_keys("release", release, _RELEASE_KEYS)
         implement = self.string_list(release, "release.implement", "implement")
@@ -221,11 +195,11 @@ class _Parser:
             name = f"limits.{key}"
             if key == "call_timeout_s":
                 value = table[key]
-                if not _is_number(value) or not low < value <= high:
+                if not is_number(value) or not low < value <= high:
                     raise self.fail(
                         name,
                         f"must be a number of seconds > {low:g} and <= {high:g}, got "
-                        f"{_show(value)}",
+                        f"{show(value)}",
                     )
                 values[key] = float(value)
             else:
@@ -244,113 +218,6 @@ class _Parser:
                     f"list is {', '.join(FORBIDDEN_IMPORTS)}){hint}",
                 )
         return names
-
-    def checks(
-        self, table: dict[str, Any], known_checks: Collection[str] | None
-    ) -> tuple[CheckSpec, ...]:
-        if not table:
-            raise self.fail("checks", "is empty; an assignment needs at least one check")
-        specs = []
-        for check_id, body in table.items():
-            key = f"checks.{check_id}"
-            if not isinstance(body, dict):
-                raise self.fail(key, f"must be a table ([{key}]), got {_show(body)}")
-            nested = body and all(isinstance(v, dict) for v in body.values())
-            if "." not in check_id and "points" not in body and nested:
-                raise self.fail(
-                    key,
-                    "is not a check (it has no points); dotted check ids must be quoted, e.g. "
-                    '[checks."engine.add.forward"]',
-                )
-            if not _CHECK_ID.match(check_id):
-                raise self.fail(
-                    key,
-                    "is not a valid check id (lowercase words separated by dots, e.g. "
-                    "engine.add.forward)",
-                )
-            if known_checks is not None and check_id not in known_checks:
-                close = difflib.get_close_matches(check_id, list(known_checks), n=3)
-                hint = f"did you mean {' or '.join(close)}?" if close else "run `mgrade checks`"
-                raise self.fail(key, f"is not a known check id; {hint}")
-            specs.append(self.check(check_id, key, body))
-        return tuple(specs)
-
-    def check(self, check_id: str, key: str, body: dict[str, Any]) -> CheckSpec:
-        self.no_unknown_keys(key, body, _CHECK_KEYS)
-        if "points" not in body:
-            raise self.fail(f"{key}.points", "is missing (a number >= 0)")
-        points = body["points"]
-        if not _is_number(points) or points < 0:
-            raise self.fail(f"{key}.points", f"must be a number >= 0, got {_show(points)}")
-        visibility = body.get("visibility", "visible")
-        if visibility not in VISIBILITIES:
-            raise self.fail(
-                f"{key}.visibility",
-                f"must be one of {', '.join(VISIBILITIES)}, got {_show(visibility)}",
-            )
-        title = self.string(body, f"{key}.title", "title") if "title" in body else None
-        tags = self.string_list(body, f"{key}.tags", "tags")
-        params = body.get("params", {})
-        if not isinstance(params, dict):
-            raise self.fail(f"{key}.params", f"must be a table, got {_show(params)}")
-        return CheckSpec(check_id, float(points), visibility, title, tags, dict(params))
-
-    # -- typed values --
-
-    def table(self, data: Mapping[str, Any], key: str, required: bool = False) -> dict[str, Any]:
-        if key not in data:
-            if required:
-                raise self.fail(f"[{key}]", "is missing")
-            return {}
-        value = data[key]
-        if not isinstance(value, dict):
-            raise self.fail(key, f"must be a table ([{key}]), got {_show(value)}")
-        return value
-
-    def string(self, data: Mapping[str, Any], name: str, key: str, required: bool = False) -> str:
-        if key not in data:
-            if required:
-                raise self.fail(name, "is missing")
-            return ""
-        value = data[key]
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(name, f"must be a non-empty string, got {_show(value)}")
-        return value
-
-    def integer(self, data: Mapping[str, Any], name: str, key: str, low: int, high: int) -> int:
-        if key not in data:
-            raise self.fail(name, f"is missing (an integer between {low} and {high})")
-        value = data[key]
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.fail(
-                name, f"must be an integer between {low} and {high}, got {_show(value)}"
-            )
-        return value
-
-    def string_list(self, data: Mapping[str, Any], name: str, key: str) -> tuple[str, ...]:
-        value = data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise self.fail(name, f"must be a list of non-empty strings, got {_show(value)}")
-        return tuple(value)
-
-    def no_unknown_keys(self, where: str, table: Mapping[str, Any], allowed: Sequence[str]) -> None:
-        for key in table:
-            if key not in allowed:
-                name = f"{where}.{key}" if where else key
-                close = difflib.get_close_matches(key, allowed, n=1)
-                hint = f"did you mean {close[0]}?" if close else f"allowed: {', '.join(allowed)}"
-                raise self.fail(name, f"is not a known key; {hint}")
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _show(value: object) -> str:
-    if isinstance(value, dict):
-        return "a table"
-    return repr(value)
-
 
 def _display(file: Path) -> str:
     """The path as the instructor knows it: relative to the working directory when inside it."""

@@ -26,6 +26,7 @@ from typing import Any
 
 from autograder.loader import StagedSubmission
 from autograder.model import Outcome
+from autograder.ops import OPS, engine_methods
 from autograder.protocol import (
     MAX_REPLY_BYTES,
     ProtocolViolation,
@@ -64,6 +65,7 @@ class SessionConfig:
     stand_ins: tuple[str, ...] = ()  # forbidden modules the worker replaces with a stand-in
     want_nn: bool = False
     limits: Limits = field(default_factory=Limits)
+    methods: tuple[str, ...] = engine_methods(OPS)  # the worker says which ones Value lacks
 
 
 class WorkerSession:
@@ -114,7 +116,8 @@ class WorkerSession:
         self.starts += 1
         request = {"kind": "init", "layout": self.layout(), "want_nn": self.config.want_nn,
                    "watch_imports": list(self.config.watch_imports),
-                   "stand_ins": list(self.config.stand_ins)}
+                   "stand_ins": list(self.config.stand_ins),
+                   "methods": list(self.config.methods)}
         self._pending_init = self._send(request)
 
     def prestart(self) -> None:

@@ -332,8 +332,8 @@ def test_a_setup_mistake_stops_the_batch_without_marking_anyone(tmp_path: Path,
     broken = tmp_path / "assignments" / "ops"
     broken.mkdir(parents=True)
     (broken / "assignment.toml").write_text(
-        (manifests / "ops" / "assignment.toml").read_text().replace(
-            "[checks.\"engine.add.forward\"]", "[checks.\"engine.add.sideways\"]"))
+        (manifests / "ops" / "assignment.toml").read_text()
+        + '\n[checks."engine.add.sideways"]\npoints = 1\n')
     subs = tmp_path / "subs"
     (subs / "empty").mkdir(parents=True)
     run = mgrade("grade-all", subs, "--out", tmp_path / "out", "-a", "ops", "--assignments-dir",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
+from autograder.checks import catalogue
 from autograder.manifest import (
     ENV_ASSIGNMENTS,
     Assignment,
@@ -21,6 +23,9 @@ from autograder.model import VISIBILITIES
 from autograder.policy import FORBIDDEN_IMPORTS
 
 REPO_ASSIGNMENTS = Path(__file__).resolve().parents[1] / "assignments"
+# Every shipped check's points, visibility, title, tags and params, recorded from the manifests as
+# they were written before selectors existed (one table per check).
+RESOLVED = Path(__file__).resolve().parent / "fixtures" / "manifest_resolved.json"
 
 HEAD = '[assignment]\nid = "hw"\ntitle = "Homework"\nseed = 7\n'
 CHECK = '[checks."engine.add.forward"]\npoints = 1\n'
@@ -83,6 +88,26 @@ def test_every_shipped_manifest_loads(manifest: Path) -> None:
     assert assignment.id == manifest.parent.name
     assert assignment.path == manifest
     assert len({c.id for c in assignment.checks}) == len(assignment.checks)
+
+
+@pytest.mark.parametrize("known", [None, "catalogue"])
+@pytest.mark.parametrize("manifest", sorted(REPO_ASSIGNMENTS.glob("*/assignment.toml")))
+def test_shipped_manifests_price_every_check_as_recorded(manifest: Path, known: str | None) -> None:
+    recorded = json.loads(RESOLVED.read_text())[manifest.parent.name]
+    assignment = load_assignment(manifest, catalogue().keys() if known else None)
+    resolved = {c.id: {"points": c.points, "visibility": c.visibility, "title": c.title,
+                       "tags": list(c.tags), "params": c.params} for c in assignment.checks}
+    assert resolved == recorded
+
+
+def test_ops_manifest_uses_selectors_and_tags_derived_ops_from_the_op_table() -> None:
+    text = (REPO_ASSIGNMENTS / "ops" / "assignment.toml").read_text()
+    assert '[checks."engine.*.forward"]' in text and '[checks."engine.*.backward"]' in text
+    assert "derived" not in "".join(line for line in text.splitlines()
+                                    if not line.startswith("#"))
+    ops = load_assignment(REPO_ASSIGNMENTS / "ops")
+    assert {c.id for c in ops.checks if "derived" in c.tags} == {
+        f"engine.{op}.{part}" for op in DERIVED for part in ("forward", "backward")}
 
 
 # ---- a valid manifest ---------------------------------------------------------------------------
@@ -356,6 +381,82 @@ def test_paths_inside_the_working_directory_are_shown_relative(
     with pytest.raises(ManifestError) as info:
         load_assignment(tmp_path / "ops" / "assignment.toml")
     assert str(info.value).startswith("ops/assignment.toml: ")
+
+
+# ---- selectors ----------------------------------------------------------------------------------
+
+KNOWN = ["engine.add.forward", "engine.add.backward", "engine.mul.forward", "engine.mul.backward",
+         "engine.backward.seed", "nn.train.moons"]
+
+
+def specs(tmp_path: Path, checks: str, known: list[str] | None = KNOWN) -> dict[str, tuple]:
+    assignment = load_assignment(write(tmp_path, HEAD + checks), known)
+    return {c.id: (c.points, c.visibility, c.title, c.tags) for c in assignment.checks}
+
+
+def test_a_selector_prices_every_check_it_matches_in_catalogue_order(tmp_path: Path) -> None:
+    got = specs(tmp_path, '[checks."engine.*.backward"]\npoints = 2\nvisibility = "hidden"\n')
+    assert list(got) == ["engine.add.backward", "engine.mul.backward"]
+    assert set(got.values()) == {(2.0, "hidden", None, ())}
+
+
+def test_star_stays_within_a_part_and_double_star_crosses_parts(tmp_path: Path) -> None:
+    assert list(specs(tmp_path, '[checks."engine.*"]\npoints = 1\n', KNOWN + ["engine.x"])) == [
+        "engine.x"]
+    assert list(specs(tmp_path, '[checks."engine.**"]\npoints = 1\n')) == KNOWN[:5]
+    assert list(specs(tmp_path, '[checks."engine.a*.*"]\npoints = 1\n')) == KNOWN[:2]
+
+
+def test_an_own_table_overrides_only_the_keys_it_sets(tmp_path: Path) -> None:
+    text = ('[checks."engine.mul.backward"]\npoints = 1\n'
+            '[checks."engine.*.backward"]\npoints = 2\ntitle = "grad"\ntags = ["b"]\n')
+    got = specs(tmp_path, text)
+    assert got == {"engine.mul.backward": (1.0, "visible", "grad", ("b",)),
+                   "engine.add.backward": (2.0, "visible", "grad", ("b",))}
+
+
+def test_a_later_selector_wins_on_the_keys_both_set(tmp_path: Path) -> None:
+    text = ('[checks."engine.**"]\npoints = 1\nvisibility = "hidden"\n'
+            '[checks."engine.*.forward"]\npoints = 3\n')
+    got = specs(tmp_path, text)
+    assert got["engine.add.forward"] == (3.0, "hidden", None, ())
+    assert got["engine.add.backward"] == (1.0, "hidden", None, ())
+
+
+def test_placeholders_come_from_the_catalogue(tmp_path: Path) -> None:
+    text = ('[checks."engine.*.backward"]\npoints = 1\ntitle = "{op} of {operation} {{x}}"\n'
+            'tags = ["{kind}"]\n[checks."engine.pow.backward"]\npoints = 2\n')
+    got = specs(tmp_path, text, None)
+    assert got["engine.add.backward"] == (1.0, "visible", "add of a + b {x}", ("core",))
+    assert got["engine.pow.backward"] == (2.0, "visible", "pow of a ** k, k a plain number {x}",
+                                          ("core",))
+    assert got["engine.sub.backward"][3] == ("derived",)
+
+
+def test_a_placeholder_the_check_lacks_is_an_error(tmp_path: Path) -> None:
+    text = '[checks."engine.backward.*"]\npoints = 1\ntitle = "{op}"\n'
+    assert error(tmp_path, HEAD + text) == (
+        "checks.engine.backward.* names {op}, which engine.backward.seed does not define (it "
+        "defines nothing; write {{ for a literal brace)")
+
+
+def test_a_selector_that_matches_nothing_is_an_error(tmp_path: Path) -> None:
+    text = HEAD + '[checks."engine.*.forwrd"]\npoints = 1\n'
+    assert error(tmp_path, text, KNOWN) == (
+        "checks.engine.*.forwrd matches no check id; run `mgrade checks` for the list")
+
+
+def test_a_malformed_selector_is_an_error(tmp_path: Path) -> None:
+    assert error(tmp_path, HEAD + '[checks."engine.*.Forward"]\npoints = 1\n').startswith(
+        "checks.engine.*.Forward is not a valid selector")
+
+
+def test_points_may_come_from_a_selector_but_must_come_from_somewhere(tmp_path: Path) -> None:
+    text = '[checks."engine.*.forward"]\nvisibility = "hidden"\n'
+    assert error(tmp_path, HEAD + text, KNOWN) == (
+        "checks.engine.add.forward.points is missing (a number >= 0)")
+    assert error(tmp_path, HEAD + '[checks."engine.*.forward"]\npoints = -1\n', KNOWN) == (
+        "checks.engine.*.forward.points must be a number >= 0, got -1")
 
 
 # ---- finding assignments ------------------------------------------------------------------------

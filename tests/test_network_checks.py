@@ -29,7 +29,7 @@ from autograder.grading import GradeOptions, grade, load_assignments
 from autograder.loader import load_submission
 from autograder.manifest import CheckSpec, load_assignment
 from autograder.model import GradeReport, Outcome, Verdict
-from autograder.oracle import TorchOracle
+from autograder.oracles import TorchOracle
 from autograder.prerequisites import Planned
 from autograder.sandbox import detect_isolation
 

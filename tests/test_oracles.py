@@ -11,9 +11,8 @@ from hypothesis import strategies as st
 from autograder.checks.graphs import graphs
 from autograder.compare import GRAPH_RTOL, close
 from autograder.ir import Program
-from autograder.mathoracle import PythonOracle
 from autograder.ops import OPS, OPS_BY_NAME
-from autograder.oracle import TorchOracle, load_oracle
+from autograder.oracles import PythonOracle, TorchOracle, load_oracle
 
 torch_oracle = TorchOracle()
 python_oracle = PythonOracle()
@@ -91,7 +90,7 @@ def test_load_oracle_names_itself():
     st.data(),
 )
 def test_network_twins_agree(layers, data):
-    from autograder.oracle import network_size
+    from autograder.oracles import network_size
 
     size = network_size(layers)
     params = data.draw(st.lists(st.floats(-1, 1), min_size=size, max_size=size))

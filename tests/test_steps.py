@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from autograder.mathoracle import PythonOracle, Var
+from autograder.ops import OPS
+from autograder.oracles.python_oracle import PythonOracle, tape
 from autograder.worker import steps as S
 
 EXAMPLES = [
@@ -18,6 +19,8 @@ EXAMPLES = [
     S.Item(5, 1), S.ZeroGrad(0), S.Sgd(1, 0.5), S.Seed(1337),
     S.Train(0, [[0.0, 1.0]], [1.0], 3, 1.0, 0.1, 1e-4, 10),
 ]
+
+Var = tape(OPS)  # a tape variable with every op of the table
 
 
 def test_every_kind_of_step_has_an_example_here() -> None:

@@ -69,7 +69,7 @@ class Finished:
 
 def _caller_mistakes() -> tuple[type[BaseException], ...]:
     from autograder.manifest import ManifestError
-    from autograder.oracle import OracleUnavailable
+    from autograder.oracles import OracleUnavailable
     from autograder.sandbox import IsolationUnavailable
 
     return ManifestError, IsolationUnavailable, OracleUnavailable
@@ -82,11 +82,9 @@ def warm_up(options) -> None:
     import autograder.grading  # noqa: F401
 
     if options.oracle != "python":
-        try:
-            import torch  # noqa: F401
-        except ImportError:
-            if options.oracle == "torch":
-                raise
+        from autograder.oracles import load_oracle
+
+        load_oracle(options.oracle)  # imports torch, when it is installed
 
 
 def _as_submission(path: Path, scratch: Path) -> Path:

@@ -24,7 +24,7 @@ from autograder.checks.base import (
     verdict_from,
 )
 from autograder.checks.graphdata import backprop_graph
-from autograder.checks.graphs import FORWARD, LIMIT, PARAMS, VALID, Graph, Node, graphs
+from autograder.checks.graphs import LIMIT, Graph, Node, graphs
 from autograder.compare import GRAPH_RTOL, close, is_number, show
 from autograder.feedback import IMPORT_LINE, literal, substitute
 from autograder.ir import Program
@@ -211,11 +211,13 @@ def fanouts(draw: st.DrawFn, ops: list[str]) -> Fanout:
         value, chain = x, []
         for _ in range(draw(st.integers(1, 3))):
             name = draw(st.sampled_from(sorted(ops)))
-            k = draw(PARAMS[name]) if name in PARAMS else None
-            if name in VALID and not VALID[name](value, None, k):
+            op = OPS_BY_NAME[name]
+            k = draw(st.sampled_from(op.graph_ks)) if op.params else None
+            inputs = [value] + ([k] if op.params else [])
+            if op.safe is not None and not op.safe(*inputs):
                 continue
             try:
-                out = FORWARD[name](value, None, k)
+                out = op.forward(*inputs)
             except (ValueError, ZeroDivisionError, OverflowError):
                 continue
             if isinstance(out, complex) or not abs(out) <= LIMIT:

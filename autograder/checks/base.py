@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
 from autograder.model import ComputationGraph, Outcome, Verdict
+from autograder.oracles import Oracle
 from autograder.protocol import Reply, StudentError
 from autograder.session import WorkerSession
 
@@ -21,7 +22,7 @@ class CheckContext:
     """Everything a check may use: the worker, the oracle, the seed and its own parameters."""
 
     session: WorkerSession
-    oracle: Any  # TorchOracle (or a compatible oracle)
+    oracle: Oracle
     seed: int
     max_examples: int
     params: dict[str, Any] = field(default_factory=dict)
@@ -47,6 +48,8 @@ class CheckDef:
     wants_nn: bool = False  # the worker must import nn.py too
     params: tuple[str, ...] = ()  # keys a manifest may set under [checks."<id>".params]
     uses: tuple[str, ...] = ()  # checks whose verdicts it reads to choose what to test (run first)
+    # what a manifest's titles and tags may name, e.g. {op} in "{op}: forward value"
+    placeholders: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
 class Failure(Exception):

@@ -9,6 +9,7 @@ that already holds gradient (catches `=` written for `+=`), an upstream gradient
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -271,12 +272,16 @@ def _diagnose(ctx: CheckContext, op: Op, case: Case, name: str, got: float | str
             f"{yours!r}. Check the derivative formula in `{op.method}`'s _backward.")
 
 
-def op_checks() -> list[CheckDef]:
+def op_checks(ops: Sequence[Op] = OPS) -> list[CheckDef]:
+    """Two checks per row of the op table; a manifest may name `{op}`, `{operation}`, `{kind}`."""
     checks = []
-    for op in OPS:
+    for op in ops:
         fwd, bwd = forward_check(op), backward_check(op)
         needs_f = tuple(f"engine.{dep}.forward" for dep in op.builds_on)
         needs_b = tuple(f"engine.{dep}.backward" for dep in op.builds_on) + (fwd.id,)
-        checks.append(CheckDef(fwd.id, fwd.title, fwd.group, fwd.run, needs_f))
-        checks.append(CheckDef(bwd.id, bwd.title, bwd.group, bwd.run, needs_b))
+        about = {"op": op.name, "operation": op.operation, "kind": op.kind}
+        checks.append(CheckDef(fwd.id, fwd.title, fwd.group, fwd.run, needs_f,
+                               placeholders=about))
+        checks.append(CheckDef(bwd.id, bwd.title, bwd.group, bwd.run, needs_b,
+                               placeholders=about))
     return checks

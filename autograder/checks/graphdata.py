@@ -1,8 +1,8 @@
 """The failing example of a backward check as a `ComputationGraph`, for reports to draw.
 
 Built only from what the check already holds: the example's inputs, the gradients the worker
-returned and the oracle's. Forward values come from the plain-float forwards in `graphs.FORWARD`
-(the backward checks use only ops whose forward passed). A gradient the check did not read stays
+returned and the oracle's. Forward values come from the op table's plain-float forwards (the
+backward checks use only ops whose forward passed). A gradient the check did not read stays
 `None`; reports show it as "not read", never as a guess.
 """
 
@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from autograder.checks.graphs import FORWARD, Graph
+from autograder.checks.graphs import Graph
 from autograder.feedback import expression, literal
 from autograder.ir import Program
 from autograder.model import ComputationGraph, Grad, GraphNode
 from autograder.ops import Op
+from autograder.oracles import Oracle
 
 
 def _finite(x: float | None) -> float | None:
@@ -45,10 +46,10 @@ def op_graph(op: Op, inputs: dict[str, float], grads: dict[str, float], upstream
         label = f"{name} (held grad {literal(preset)})" if preset else name
         nodes.append(GraphNode(name, label, "", _finite(value), _grad(want.get(name)),
                                _grad(got.get(name)), name in wrong))
-    a = inputs["b"] if aliased else inputs.get("a")
-    b = inputs["b"] if op.operands == ("a", "b") else None
     try:
-        data = _finite(FORWARD[op.name](a, b, inputs.get("k")))  # type: ignore[arg-type]
+        data = _finite(op.forward(*[inputs["b"] if aliased else inputs[name]
+                                    for name in op.operands],
+                                  *[inputs[name] for name in op.params]))
     except (ArithmeticError, ValueError, KeyError, TypeError):
         data = None
     nodes.append(GraphNode("out", f"out = {expression(op, inputs, aliased)}", op.name, data,
@@ -57,7 +58,7 @@ def op_graph(op: Op, inputs: dict[str, float], grads: dict[str, float], upstream
     return ComputationGraph(tuple(nodes), edges)
 
 
-def backprop_graph(graph: Graph, oracle: object, read: Sequence[int],
+def backprop_graph(graph: Graph, oracle: Oracle, read: Sequence[int],
                    got: Sequence[float | str], want: Sequence[float],
                    wrong: set[int]) -> ComputationGraph:
     """A drawn graph with every gradient the check read, and the oracle's for every node.
@@ -75,7 +76,7 @@ def backprop_graph(graph: Graph, oracle: object, read: Sequence[int],
         program.backward(slots[-1])
         for slot in slots:
             program.read(slot, "grad")
-        expected = [_grad(v) for v in oracle.run(program)]  # type: ignore[attr-defined]
+        expected = [_grad(v) for v in oracle.run(program)]
     except Exception:  # noqa: BLE001 - the read gradients are enough to draw
         pass
     got_all: list[Grad] = [None] * len(names)

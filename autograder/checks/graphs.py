@@ -8,57 +8,17 @@ values are tracked in plain Python while drawing, so every node stays in a well-
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from hypothesis import assume
 from hypothesis import strategies as st
 
 from autograder.feedback import IMPORT_LINE, literal, substitute
 from autograder.ir import Program
-from autograder.ops import OPS_BY_NAME
+from autograder.ops import OPS_BY_NAME, Op
 
 LIMIT = 1e4  # every value in a drawn graph stays below this magnitude
-
-
-def _sigmoid(x: float) -> float:
-    return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
-
-
-# Plain-float forwards, used only to keep drawn graphs in range (grading compares with torch).
-FORWARD: dict[str, Callable[[float, float | None, float | None], float]] = {
-    "add": lambda a, b, k: a + b,
-    "mul": lambda a, b, k: a * b,
-    "pow": lambda a, b, k: a ** k,
-    "neg": lambda a, b, k: -a,
-    "sub": lambda a, b, k: a - b,
-    "truediv": lambda a, b, k: a / b,
-    "radd": lambda a, b, k: k + a,
-    "rsub": lambda a, b, k: k - a,
-    "rmul": lambda a, b, k: k * a,
-    "rtruediv": lambda a, b, k: k / a,
-    "relu": lambda a, b, k: max(a, 0.0),
-    "tanh": lambda a, b, k: math.tanh(a),
-    "exp": lambda a, b, k: math.exp(a),
-    "log": lambda a, b, k: math.log(a),
-    "sigmoid": lambda a, b, k: _sigmoid(a),
-}
-
-VALID: dict[str, Callable[[float, float | None, float | None], bool]] = {
-    "pow": lambda a, b, k: abs(a) >= 0.2 and abs(a) <= 20,
-    "truediv": lambda a, b, k: b is not None and abs(b) >= 0.2,
-    "rtruediv": lambda a, b, k: abs(a) >= 0.2,
-    "exp": lambda a, b, k: abs(a) <= 10,
-    "log": lambda a, b, k: a >= 0.1,
-}
-
-PARAMS: dict[str, st.SearchStrategy] = {
-    "pow": st.sampled_from([2, 3, -1, 2.0, 0.5]),
-    "radd": st.sampled_from([1.0, 2.0, -0.5]),
-    "rsub": st.sampled_from([1.0, 2.0, -0.5]),
-    "rmul": st.sampled_from([2.0, -3.0, 0.5]),
-    "rtruediv": st.sampled_from([1.0, 2.0, -1.5]),
-}
 
 
 @dataclass(frozen=True)
@@ -72,6 +32,8 @@ class Node:
 class Graph:
     leaves: tuple[float, ...]
     nodes: tuple[Node, ...]
+    table: Mapping[str, Op] = field(default_factory=lambda: OPS_BY_NAME, repr=False,
+                                    compare=False)  # what node.op names
 
     @property
     def output(self) -> int:
@@ -92,7 +54,7 @@ class Graph:
         """Add the graph to `program`; return the slot of every leaf and node, in order."""
         slots = [program.value(x) for x in self.leaves]
         for node in self.nodes:
-            op = OPS_BY_NAME[node.op]
+            op = self.table[node.op]
             refs = {name: slots[arg] for name, arg in zip(op.operands, node.args, strict=True)}
             if op.params:
                 refs["k"] = program.num(node.k)
@@ -109,7 +71,7 @@ class Graph:
         names = self.names()
         texts = []
         for node in self.nodes:
-            op = OPS_BY_NAME[node.op]
+            op = self.table[node.op]
             text = substitute(op.expr, {"k": literal(node.k)} if op.params else {})
             texts.append(substitute(text, dict(zip(op.operands, (names[a] for a in node.args),
                                                    strict=True))))
@@ -119,9 +81,9 @@ class Graph:
         """Every leaf's and node's forward value, in plain floats."""
         values = list(self.leaves)
         for node in self.nodes:
-            a = values[node.args[0]]
-            b = values[node.args[1]] if len(node.args) > 1 else None
-            values.append(FORWARD[node.op](a, b, node.k))
+            op = self.table[node.op]
+            values.append(op.forward(*[values[arg] for arg in node.args],
+                                     *([node.k] if op.params else [])))
         return values
 
     def snippet(self, ask: str, expected: float, got: str) -> str:
@@ -145,8 +107,9 @@ def _value_ok(x: float) -> bool:
 
 @st.composite
 def graphs(draw: st.DrawFn, ops: Sequence[str], max_nodes: int = 6, share: bool = True,
-           min_nodes: int = 1, leaves: int = 3) -> Graph:
-    """A DAG over `ops`. With `share=False` every node and leaf is used at most once (a tree)."""
+           min_nodes: int = 1, leaves: int = 3, table: Mapping[str, Op] = OPS_BY_NAME) -> Graph:
+    """A DAG over `ops` (names in `table`). With `share=False` every node and leaf is used at most
+    once (a tree). Values are computed with each op's plain-float `forward` while drawing."""
     count = draw(st.integers(1, leaves))
     values = [draw(st.floats(-3, 3, allow_nan=False, allow_subnormal=False).map(
         lambda x: round(x, 3))) for _ in range(count)]
@@ -158,7 +121,7 @@ def graphs(draw: st.DrawFn, ops: Sequence[str], max_nodes: int = 6, share: bool 
         if len(nodes) >= target:
             break
         name = draw(st.sampled_from(sorted(ops)))
-        op = OPS_BY_NAME[name]
+        op = table[name]
         candidates = [i for i in range(len(values)) if share or used[i] == 0]
         if len(candidates) < len(op.operands):
             continue
@@ -166,13 +129,12 @@ def graphs(draw: st.DrawFn, ops: Sequence[str], max_nodes: int = 6, share: bool 
         args = tuple(draw(st.sampled_from(candidates[::-1])) for _ in op.operands)
         if not share and len(set(args)) < len(args):
             continue
-        k = draw(PARAMS[name]) if name in PARAMS else None
-        a = values[args[0]]
-        b = values[args[1]] if len(args) > 1 else None
-        if name in VALID and not VALID[name](a, b, k):
+        k = draw(st.sampled_from(op.graph_ks)) if op.params else None
+        inputs = [values[arg] for arg in args] + ([k] if op.params else [])
+        if op.safe is not None and not op.safe(*inputs):
             continue
         try:
-            out = FORWARD[name](a, b, k)
+            out = op.forward(*inputs)
         except (ValueError, ZeroDivisionError, OverflowError):
             continue
         if isinstance(out, complex) or not _value_ok(out):
@@ -183,4 +145,4 @@ def graphs(draw: st.DrawFn, ops: Sequence[str], max_nodes: int = 6, share: bool 
         values.append(out)
         nodes.append(Node(name, args, k))
     assume(len(nodes) >= min_nodes)
-    return Graph(leaf_values, tuple(nodes))
+    return Graph(leaf_values, tuple(nodes), table)

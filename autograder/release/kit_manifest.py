@@ -63,12 +63,17 @@ def _check(check: CheckSpec) -> list[str]:
     lines = [f"[{head}]", f"points = {_value(check.points)}",
              f"visibility = {_value(check.visibility)}"]
     if check.title is not None:
-        lines.append(f"title = {_value(check.title)}")
-    lines.append(f"tags = {_value(list(check.tags))}")
+        lines.append(f"title = {_value(_literal(check.title))}")
+    lines.append(f"tags = {_value([_literal(tag) for tag in check.tags])}")
     if check.params:
         lines += ["", f"[{head}.params]"]
         lines += [f"{_value(key)} = {_value(value)}" for key, value in check.params.items()]
     return lines
+
+
+def _literal(text: str) -> str:
+    """A resolved title or tag, with its braces doubled so they do not read as placeholders."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _value(value: Any) -> str:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.grading import GradeOptions, grade
+from autograder.manifest import CheckSpec, load_assignment
 from autograder.model import GradeReport
 from autograder.reporters import write_gradescope
 from autograder.sandbox import remove_tree
@@ -158,12 +159,24 @@ def write_assignment(case: Case, directory: Path) -> None:
     manifest["limits"].update(SUITE_LIMITS)
     manifest["policy"] = {"allow_imports": list(case.allow_imports)}
     ops = case.graded_ops() if case.assignment == "ops" else ()
-    if ops:
-        manifest["checks"] = {cid: spec for cid, spec in manifest["checks"].items()
-                              if cid.split(".")[1] in ops}
+    if ops:  # the manifest's checks as it prices them (selectors resolved), for these ops only
+        priced = load_assignment(ASSIGNMENTS / case.assignment / "assignment.toml").checks
+        manifest["checks"] = {spec.id: _table(spec) for spec in priced
+                              if spec.id.split(".")[1] in ops}
     target = directory / case.assignment
     target.mkdir(parents=True)
     (target / "assignment.toml").write_text(_toml(manifest))
+
+
+def _table(spec: CheckSpec) -> dict:
+    """One check's own table (braces doubled: a resolved title holds no placeholders)."""
+    table: dict = {"points": spec.points, "visibility": spec.visibility}
+    if spec.title is not None:
+        table["title"] = spec.title.replace("{", "{{").replace("}", "}}")
+    table["tags"] = [tag.replace("{", "{{").replace("}", "}}") for tag in spec.tags]
+    if spec.params:
+        table["params"] = dict(spec.params)
+    return table
 
 
 def _toml(manifest: dict) -> str:

@@ -1,24 +1,28 @@
 """A pure-Python float64 oracle, so students can self-check without installing PyTorch.
 
-It runs the same programs as `autograder.oracle.TorchOracle` (same steps, same reads) with a small
-tape of `Var` nodes whose local derivatives follow PyTorch's own backward formulas. Official grades
-use torch; this oracle is checked against it in the test suite, and every report names the oracle
-that produced it.
+It runs the same programs as the torch oracle (same steps, same reads) on a small tape of `Var`
+nodes. Every op of the table is a method of the tape, made from the op's own `forward` and
+`local` (the plain-float math in `autograder.ops`), so an op added to the table is understood here
+too. Official grades use torch; this oracle is checked against it in the test suite, and every
+report names the oracle that produced it.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograder.ir import Evaluator
-from autograder.oracle import Layers, NetworkRun, network_size
+from autograder.ops import OPS, Op
+from autograder.oracles.base import Layers, NetworkRun, network_size
+from autograder.oracles.evaluator import Evaluator
 from autograder.worker import steps
 
 
 class Var:
-    """A float64 scalar on a tape: its value, its grad, and (parent, local derivative) edges."""
+    """A float64 scalar on a tape: its value, its grad, and (parent, local derivative) edges.
+
+    The ops come from the table: `tape(ops)` makes the subclass that has them.
+    """
 
     __slots__ = ("data", "grad", "edges")
 
@@ -26,64 +30,6 @@ class Var:
         self.data = float(data)
         self.grad = 0.0
         self.edges = edges
-
-    @staticmethod
-    def lift(x: Var | float) -> Var:
-        return x if isinstance(x, Var) else Var(float(x))
-
-    def __add__(self, other: Var | float) -> Var:
-        other = Var.lift(other)
-        return Var(self.data + other.data, ((self, 1.0), (other, 1.0)))
-
-    def __mul__(self, other: Var | float) -> Var:
-        other = Var.lift(other)
-        return Var(self.data * other.data, ((self, other.data), (other, self.data)))
-
-    def __truediv__(self, other: Var | float) -> Var:
-        other = Var.lift(other)
-        b = other.data
-        return Var(self.data / b, ((self, 1.0 / b), (other, -self.data / (b * b))))
-
-    def __pow__(self, k: float) -> Var:
-        return Var(self.data ** k, ((self, k * self.data ** (k - 1)),))
-
-    def __neg__(self) -> Var:
-        return Var(-self.data, ((self, -1.0),))
-
-    def __sub__(self, other: Var | float) -> Var:
-        other = Var.lift(other)
-        return Var(self.data - other.data, ((self, 1.0), (other, -1.0)))
-
-    def __radd__(self, k: float) -> Var:
-        return self + k
-
-    def __rmul__(self, k: float) -> Var:
-        return self * k
-
-    def __rsub__(self, k: float) -> Var:
-        return Var(k - self.data, ((self, -1.0),))
-
-    def __rtruediv__(self, k: float) -> Var:
-        return Var.lift(k) / self
-
-    def relu(self) -> Var:
-        return Var(max(self.data, 0.0), ((self, 1.0 if self.data > 0 else 0.0),))
-
-    def tanh(self) -> Var:
-        t = math.tanh(self.data)
-        return Var(t, ((self, 1.0 - t * t),))
-
-    def exp(self) -> Var:
-        e = math.exp(self.data)
-        return Var(e, ((self, e),))
-
-    def log(self) -> Var:
-        return Var(math.log(self.data), ((self, 1.0 / self.data),))
-
-    def sigmoid(self) -> Var:
-        x = self.data
-        s = 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
-        return Var(s, ((self, (1.0 - s) * s),))
 
     def backward(self, seed: float = 1.0) -> None:
         """Accumulate d(self)/d(node) * seed into every node, like torch with retain_grad()."""
@@ -107,13 +53,36 @@ class Var:
                 pending[id(parent)] += upstream * local
 
 
+def _method(op: Op) -> Callable[..., Var]:
+    """`op.method` on the tape: called on `a` with the op's other names, as Python calls it."""
+    others = len(op.operands) - 1
+
+    def method(self: Var, *args: Any) -> Var:
+        nodes = (self, *(x if isinstance(x, Var) else type(self)(x) for x in args[:others]))
+        inputs = (*(node.data for node in nodes), *args[others:])
+        out = op.forward(*inputs)
+        return type(self)(out, tuple(zip(nodes, op.local(out, *inputs), strict=True)))
+
+    method.__name__ = op.method
+    return method
+
+
+def tape(ops: Sequence[Op]) -> type[Var]:
+    """A `Var` class with one method per op of `ops`."""
+    return type("Var", (Var,), {"__slots__": (), **{op.method: _method(op) for op in ops}})
+
+
 class PythonOracle(Evaluator):
     """Evaluate programs in pure Python float64 (the self-check oracle)."""
 
     name = "python float64 (self-check oracle; official grades use torch)"
 
+    def __init__(self, ops: Sequence[Op] = OPS) -> None:
+        super().__init__()
+        self.tape = tape(ops)
+
     def leaf(self, x: float, grad: float | None) -> Var:
-        node = Var(x)
+        node = self.tape(x)
         if grad is not None:
             node.grad = float(grad)
         return node
@@ -132,10 +101,11 @@ class PythonOracle(Evaluator):
         """micrograd's MLP on the tape: parameters in micrograd's order (per neuron, w then b)."""
         if network_size(layers) != len(params):
             raise ValueError(f"{len(params)} parameters for a network of {network_size(layers)}")
-        theta = [Var(p) for p in params]
+        var = self.tape
+        theta = [var(p) for p in params]
 
         def forward(weights: list[Var], x: Sequence[float]) -> list[Var]:
-            h = [Var(v) for v in x]
+            h = [var(v) for v in x]
             offset = 0
             for nin, nout, nonlin in layers:
                 out = []
@@ -153,11 +123,11 @@ class PythonOracle(Evaluator):
         outputs = [[v.data for v in out] for out in outs]
         if loss is None:
             return NetworkRun(outputs)
-        total = steps.loss(loss, outs, targets or [], Var, self.apply)
+        total = steps.loss(loss, outs, targets or [], var, self.apply)
         total.backward(1.0)
         grads = [p.grad for p in theta]
         if lr is None:
             return NetworkRun(outputs, total.data, grads)
         stepped = [p.data - lr * p.grad for p in theta]
-        after = [[v.data for v in forward([Var(p) for p in stepped], x)] for x in batch]
+        after = [[v.data for v in forward([var(p) for p in stepped], x)] for x in batch]
         return NetworkRun(outputs, total.data, grads, stepped, after)

@@ -1,51 +1,35 @@
-"""The oracle: PyTorch in float64. This is the only module that imports torch.
+"""The official oracle: PyTorch in float64, the only module that imports torch.
 
 It runs the same programs the worker runs (see `autograder.ir`), with every Value replaced by a
 float64 tensor, and returns the values the worker should have read. Op expressions such as
-`a.tanh()` or `k - a` are valid on tensors as written, which is what keeps the op table the single
-description of each op.
+`a.tanh()` or `k - a` are valid on tensors as written; an op whose expression is not names its
+`torch_expr` in the op table, which stays the single description of each op.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from autograder.ir import Evaluator
+from autograder.ops import OPS, Op
+from autograder.oracles.base import Layers, NetworkRun, OracleUnavailable, network_size
+from autograder.oracles.evaluator import Evaluator
 from autograder.worker import steps
 
-Layers = Sequence[tuple[int, int, bool]]  # (nin, nout, nonlin) of each layer, input to output
 
-
-@dataclass(frozen=True)
-class NetworkRun:
-    """What the torch twin of a micrograd network computed, as plain floats.
-
-    `grads` and `stepped` list parameters in micrograd's order (layer by layer, neuron by neuron,
-    each neuron's weights then its bias), so they line up with the student's `parameters()`.
-    """
-
-    outputs: list[list[float]]  # per example, one float per output neuron
-    loss: float | None = None
-    grads: list[float] = field(default_factory=list)
-    stepped: list[float] = field(default_factory=list)  # parameters after one SGD step
-    outputs_after: list[list[float]] = field(default_factory=list)  # outputs after that step
-
-
-def network_size(layers: Layers) -> int:
-    """How many parameters micrograd's network of these layers has: nout * (nin + 1) each."""
-    return sum(nout * (nin + 1) for nin, nout, _ in layers)
-
-
-class OracleUnavailable(RuntimeError):
-    """torch is not installed: say how to install it, or which oracle to use instead."""
+def torch_version() -> str | None:
+    """The installed torch's version, or None when torch is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return str(torch.__version__)
 
 
 class TorchOracle(Evaluator):
     """Evaluate programs with torch autograd, float64, single-threaded (deterministic)."""
 
-    def __init__(self) -> None:
+    def __init__(self, ops: Sequence[Op] = OPS) -> None:
         try:
             import torch
         except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -55,9 +39,14 @@ class TorchOracle(Evaluator):
                 "`--oracle python` for a self-check."
             ) from exc
         torch.set_num_threads(1)
-        super().__init__()
+        super().__init__({"torch": torch})
         self.torch = torch
         self.name = f"torch {torch.__version__} float64"
+        # an op whose expression is no tensor method (`a.softplus()`) names its torch twin
+        self.twins = {op.expr: op.torch_twin for op in ops if op.torch_twin != op.expr}
+
+    def apply(self, expr: str, env: dict[str, Any]) -> Any:
+        return super().apply(self.twins.get(expr, expr), env)
 
     def leaf(self, x: float, grad: float | None) -> Any:
         torch = self.torch
@@ -130,22 +119,3 @@ class TorchOracle(Evaluator):
             after = [[float(v) for v in forward(x).tolist()] for x in batch]
         return NetworkRun(outputs, float(total.item()), grads,
                           [float(p) for p in theta.detach().tolist()], after)
-
-
-def load_oracle(kind: str = "auto") -> Any:
-    """The oracle to grade with: `torch` (official), `python` (self-check), or `auto`.
-
-    `auto` uses torch when it is installed and the pure-Python oracle otherwise, so a student's
-    light install can self-check; every report names the oracle it used.
-    """
-    if kind in ("torch", "auto"):
-        try:
-            return TorchOracle()
-        except OracleUnavailable:
-            if kind == "torch":
-                raise
-    if kind in ("python", "auto"):
-        from autograder.mathoracle import PythonOracle
-
-        return PythonOracle()
-    raise ValueError(f"unknown oracle {kind!r}: use torch, python or auto")
