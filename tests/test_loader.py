@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograder import loader
-from autograder.loader import SubmissionError, load_submission
+from autograder.loader import SubmissionError, caps, listing, load_submission
 
 ENGINE = "class Value:\n    def __init__(self, data):\n        self.data = data\n"
 NN = "from micrograd.engine import Value\n"
@@ -469,7 +469,7 @@ def test_zip_duplicate_members_are_refused(tmp_path: Path) -> None:
 
 
 def test_file_over_the_size_cap_is_refused(tmp_path: Path) -> None:
-    big = os.urandom(loader.MAX_FILE_BYTES + 1)
+    big = os.urandom(caps.MAX_FILE_BYTES + 1)
     sub = make_tree(tmp_path / "sub", {"engine.py": ENGINE, "weights.bin": big})
     assert refusal(tmp_path, sub) == (
         f"{sub}: weights.bin is larger than 5 MB (the limit for one file)"
@@ -477,7 +477,7 @@ def test_file_over_the_size_cap_is_refused(tmp_path: Path) -> None:
 
 
 def test_zip_member_over_the_size_cap_is_refused(tmp_path: Path) -> None:
-    big = os.urandom(loader.MAX_FILE_BYTES + 1)
+    big = os.urandom(caps.MAX_FILE_BYTES + 1)
     archive = make_zip(
         tmp_path / "big.zip", {"engine.py": ENGINE, "w.bin": big}, zipfile.ZIP_STORED
     )
@@ -485,7 +485,7 @@ def test_zip_member_over_the_size_cap_is_refused(tmp_path: Path) -> None:
 
 
 def test_total_size_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loader, "MAX_TOTAL_BYTES", 1000)
+    monkeypatch.setattr(caps, "MAX_TOTAL_BYTES", 1000)
     sub = make_tree(tmp_path / "sub", {"engine.py": ENGINE, "a.txt": "a" * 600, "b.txt": "b" * 600})
     message = refusal(tmp_path, sub)
     assert message.startswith(f"{sub}: the files add up to more than 1,000 bytes")
@@ -493,11 +493,11 @@ def test_total_size_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_file_count_cap(tmp_path: Path) -> None:
-    files: dict[str, str | bytes] = {f"data/{i}.txt": "" for i in range(loader.MAX_FILES)}
+    files: dict[str, str | bytes] = {f"data/{i}.txt": "" for i in range(caps.MAX_FILES)}
     files["engine.py"] = ENGINE
     sub = make_tree(tmp_path / "sub", files)
     message = refusal(tmp_path, sub)
-    assert message.startswith(f"{sub}: {loader.MAX_FILES + 1} files, more than the limit of 2,000")
+    assert message.startswith(f"{sub}: {caps.MAX_FILES + 1} files, more than the limit of 2,000")
 
 
 def test_non_utf8_source_is_refused_with_file_and_line(tmp_path: Path) -> None:
@@ -538,7 +538,7 @@ def test_reading_stops_one_byte_past_the_cap_whatever_the_source_claims() -> Non
         calls.append(n)
         return b"\x00" * n
 
-    data = loader._read_capped(endless, 200_000)
+    data = listing._read_capped(endless, 200_000)
     assert len(data) == 200_001
     assert sum(calls) == 200_001
 

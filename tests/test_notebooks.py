@@ -8,7 +8,6 @@ import json
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import nbformat
@@ -17,6 +16,7 @@ from click.testing import CliRunner
 
 from autograder.cli import main
 from autograder.loader import SubmissionError, load_submission
+from autograder.manifest import load_assignment
 from autograder.notebooks.build import check_notebooks, generate_notebooks, notebook_path
 from autograder.notebooks.extract import ENGINE_FILE, NN_FILE, history_code
 from autograder.notebooks.selfcheck import run_selfcheck, selfcheck
@@ -68,8 +68,8 @@ def test_source_notebook_is_valid_nbgrader_and_agrees_with_the_manifest(assignme
     ids = [m["grade_id"] for m in metas]
     assert len(ids) == len(set(ids)), "grade_ids must be unique"
     assert all(m["schema_version"] == 3 for m in metas)
-    manifest = tomllib.loads((ASSIGNMENTS / assignment_id / "assignment.toml").read_text())
-    points = {cid: spec["points"] for cid, spec in manifest["checks"].items()}
+    manifest = load_assignment(ASSIGNMENTS / assignment_id / "assignment.toml")
+    points = {check.id: check.points for check in manifest.checks}
     graded = {m["grade_id"]: m["points"] for m in metas if m["grade"]}
     assert graded == {"test_" + cid.replace(".", "_"): p for cid, p in points.items()}
     for cell in notebook.cells:
