@@ -145,6 +145,7 @@ WINDOWS = textwrap.dedent('''
     from autograder.loader import load_submission
     from autograder.sandbox import detect_isolation
     from autograder.session import SessionConfig, WorkerDied, WorkerSession
+    from autograder.worker.steps import decode
 
     info = detect_isolation()
     work = Path(sys.argv[1])
@@ -157,14 +158,14 @@ WINDOWS = textwrap.dedent('''
             "transport": info.backend.transport.name}
     with WorkerSession(staged, info, SessionConfig(call_timeout_s=1.5)) as session:
         seen["started"] = session.start().ok
-        seen["add"] = session.run(@ADD@, 1).values[0]
+        seen["add"] = session.run([decode(s) for s in @ADD@], 1).values[0]
         pid = session.worker.popen.pid
         try:
-            session.run(@TANH@, 1)
+            session.run([decode(s) for s in @TANH@], 1)
         except WorkerDied as died:
             seen["hang"] = died.outcome.value
         seen["gone"] = not Path(f"/proc/{pid}").exists()
-        seen["again"] = session.run(@ADD@, 1).values[0]
+        seen["again"] = session.run([decode(s) for s in @ADD@], 1).values[0]
     seen["pid"] = pid
     seen["tampered"] = session.tampered
     seen["output"] = session.student_output()

@@ -23,11 +23,12 @@ from autograder.model import GradeReport, Outcome
 from autograder.sandbox import IsolationUnavailable, detect_isolation
 from autograder.sandbox.transport import PipesTransport, StdioTransport, choose_transport
 from autograder.session import SessionConfig, WorkerDied, WorkerSession
+from autograder.worker.steps import Apply, Leaf, Read
 
 EXAMPLES = {example.name: example for example in discover()}
 REFERENCE = REPO / "reference" / "micrograd"
-ADD = [["value", 1.0], ["value", 2.0], ["apply", "a + b", {"a": 0, "b": 1}], ["read", 2, "data"]]
-TANH = [["value", 0.5], ["apply", "a.tanh()", {"a": 0}], ["read", 1, "data"]]
+ADD = [Leaf(1.0), Leaf(2.0), Apply("a + b", {"a": 0, "b": 1}), Read(2, "data")]
+TANH = [Leaf(0.5), Apply("a.tanh()", {"a": 0}), Read(1, "data")]
 
 
 def verdicts(report: GradeReport) -> dict[str, tuple[bool, str, float, str]]:

@@ -132,7 +132,9 @@ def child_main(submission: Path, results: Path) -> int:
         report = not_graded_report(str(submission), options.assignments, None,
                                    f"{type(exc).__name__}: {exc}")
     data = gradescope_json(report)
-    data["extra_data"]["seed"] = "withheld"  # the official seed stays in the root-only file
+    # The official seed (and each assignment's) stays in the root-only file.
+    data["extra_data"]["seed"] = "withheld"
+    data["extra_data"].pop("seeds", None)
     atomic_write_text(results, dumps(data))
     print(text_summary(report))
     return 0
