@@ -36,7 +36,7 @@ LIMIT_RANGES: dict[str, tuple[float, float, float]] = {
 _SECTIONS = ("assignment", "limits", "policy", "checks", "release")
 _ASSIGNMENT_KEYS = ("id", "title", "seed")
 _POLICY_KEYS = ("allow_imports", "strict_imports")
-_RELEASE_KEYS = ("implement",)
+_RELEASE_KEYS = ("implement", "kit")
 _ASSIGNMENT_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _MAX_SEED = 2**63 - 1
 
@@ -68,6 +68,9 @@ class Assignment:
     # [release] implement: patterns of the reference functions students write for this assignment
     # ("engine.Value.__add__", "nn.*"); see docs/RELEASE.md.
     implement: tuple[str, ...] = ()
+    # [release] kit = true: a student kit's copy, written by `mgrade release --kit`. pytest
+    # collects the checks of kit manifests only (autograder/pytest_plugin).
+    kit: bool = False
 
     @property
     def max_score(self) -> float:
@@ -105,6 +108,20 @@ def load_assignment(path: Path, known_checks: Collection[str] | None = None) -> 
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError(f"{shown}: TOML syntax error: {exc}") from None
     return _Parser(shown).assignment(data, file, known_checks)
+
+
+def is_kit_manifest(file: Path) -> bool:
+    """Whether `file` is a student kit's manifest: an `assignments/<id>/assignment.toml` marked
+    `[release] kit = true`. Read leniently, without validating the rest: a file that is not TOML,
+    or not so marked, is simply not one (`load_assignment` reports what is wrong with it)."""
+    if file.name != MANIFEST_NAME or file.parent.parent.name != "assignments":
+        return False
+    try:
+        with open(file, "rb") as handle:
+            release = tomllib.load(handle).get("release")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(release, dict) and release.get("kit") is True
 
 
 def default_assignment_dirs() -> list[Path]:
@@ -181,8 +198,11 @@ class _Parser(Reader):
         release = self.table(data, "release")
         self.no_unknown_keys("release", release, _RELEASE_KEYS)
         implement = self.string_list(release, "release.implement", "implement")
+        kit = release.get("kit", False)
+        if not isinstance(kit, bool):
+            raise self.fail("release.kit", f"must be true or false, got {show(kit)}")
         return Assignment(assignment_id, title, seed, limits, allow, checks, file, strict,
-                          implement)
+                          implement, kit)
 
     # -- sections --
 

@@ -86,6 +86,7 @@ def full_kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_kit_layout(full_kit: Path):
     files = sorted(p.relative_to(full_kit).as_posix() for p in full_kit.rglob("*") if p.is_file())
     assert files == [
+        ".vscode/settings.json",
         "README.md",
         "assignments/backprop/assignment.toml",
         "assignments/mlp/assignment.toml",
@@ -94,6 +95,7 @@ def test_kit_layout(full_kit: Path):
         "micrograd/engine.py",
         "micrograd/nn.py",
         "micrograd/viz.py",
+        "pytest.ini",
     ]
     with zipfile.ZipFile(full_kit.with_suffix(".zip")) as archive:
         assert sorted(n for n in archive.namelist() if not n.endswith("/")) == [

@@ -2,6 +2,7 @@
 
     OUT/
       README.md                          install, what to implement in which order, self-check
+      pytest.ini, .vscode/settings.json  `pytest` and editors' test panels run the checks
       micrograd/                         the template: only the chosen assignments' regions stubbed
       assignments/<id>/assignment.toml   the chosen assignments, visible checks only
       wheels/mgrade-<version>-py3-none-any.whl   the checker, with those manifests as its defaults
@@ -26,8 +27,9 @@ from autograder.manifest import (
     find_assignment,
     load_assignment,
 )
+from autograder.release.kit_config import kit_config_files
 from autograder.release.kit_manifest import kit_manifest, visible_only
-from autograder.release.kit_readme import kit_readme
+from autograder.release.kit_readme import example_selector, kit_readme
 from autograder.release.mapping import map_regions, selection
 from autograder.release.regions import ReleaseError
 from autograder.release.template import generate_package, write_files
@@ -81,6 +83,7 @@ def write_kit(reference_dir: Path, out: Path, assignment_dirs: Sequence[Path],
         files = dict(package.files)
         files.update({f"assignments/{i}/{MANIFEST_NAME}": t for i, t in manifests.items()})
         files["README.md"] = kit_readme(picked, mapped, stubbed, wheel_name)
+        files.update(kit_config_files(ids[0], example_selector(picked[0])))
         write_files(stage, files)
         if out.exists():
             out.rmdir()
@@ -99,7 +102,8 @@ def write_kit(reference_dir: Path, out: Path, assignment_dirs: Sequence[Path],
 
 def suggested_order(ids: list[str], by_id: dict[str, Assignment]) -> list[str]:
     """Assignments in the order students best work through them: by the catalogue position of
-    their first check (ops before backpropagation before the network)."""
+    their first check (ops before backpropagation before the network). The kit's README and the
+    order of `pytest`'s items both follow it."""
     position = {cid: index for index, cid in enumerate(catalogue())}
     return sorted(ids, key=lambda i: min((position[c.id] for c in by_id[i].checks), default=0))
 

@@ -26,9 +26,10 @@ def visible_only(assignment: Assignment) -> Assignment:
 
 
 def kit_manifest(assignment: Assignment) -> str:
-    """The TOML text of `visible_only(assignment)`; raises `ReleaseError` if it would be empty
-    or does not parse back to the same manifest."""
-    kept = visible_only(assignment)
+    """The TOML text of `visible_only(assignment)`, marked `[release] kit = true` (what makes
+    pytest collect its checks); raises `ReleaseError` if it would be empty or does not parse back
+    to the same manifest."""
+    kept = replace(visible_only(assignment), kit=True)
     if not kept.checks:
         raise ReleaseError(f"{assignment.path}: no visible check, so a kit of {assignment.id!r} "
                            "would let students check nothing")
@@ -49,8 +50,9 @@ def kit_manifest(assignment: Assignment) -> str:
         f"allow_imports = {_value(list(kept.allow_imports))}",
         f"strict_imports = {_value(kept.strict_imports)}",
     ]
+    lines += ["", "[release]", "kit = true"]
     if kept.implement:
-        lines += ["", "[release]", f"implement = {_value(list(kept.implement))}"]
+        lines.append(f"implement = {_value(list(kept.implement))}")
     for check in kept.checks:
         lines += ["", *_check(check)]
     text = "\n".join(lines) + "\n"

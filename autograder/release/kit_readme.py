@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from autograder.manifest import Assignment
+from autograder.manifest import MANIFEST_NAME, Assignment
 from autograder.ops import OPS
 from autograder.release.mapping import MappedRegion
 
@@ -24,6 +24,8 @@ You need Python 3.11 or newer. One command, no PyTorch:
 
     pip install wheels/{wheel}
 
+It installs the `mgrade` command and `pytest`.
+
 (A virtual environment keeps it apart from your other projects: `python -m venv .venv`, then
 activate it before `pip install`.)
 
@@ -37,12 +39,23 @@ given and already work.
 _SELF_CHECK = """
 ## 3. Check your work
 
-From this folder (the one that holds `micrograd/` and `assignments/`):
+From this folder (the one that holds `micrograd/` and `assignments/`), with pytest:
 
-{commands}
+{pytest}
 
-Each failed check shows the input that fails, what was expected, what your code returned, and a
-snippet under "Reproduce with:" that you can paste into Python to see the bug for yourself.
+or with `mgrade check`, which prints one report of every check it runs:
+
+{mgrade}
+
+Both run the same checks the same way and say the same thing about each one. A failed check shows
+the input that fails, what was expected, what your code returned, and a snippet under "Reproduce
+with:" that you can paste into Python to see the bug for yourself. When a check relies on another
+one that failed, it names that check to fix first; pytest reports a check that could not be
+tested at all as skipped, with that reason.
+
+In VS Code or PyCharm, open this folder and choose the Python of your virtual environment: the
+test panel lists every check (`pytest.ini` and `.vscode/settings.json` set this up), runs one with
+a click and shows its failure next to it.
 
 ## What the official grade adds
 
@@ -65,18 +78,33 @@ def kit_readme(assignments: Sequence[Assignment], mapped: Sequence[MappedRegion]
     parts = [_HEAD.format(titles=titles, wheel=wheel)]
     for number, assignment in enumerate(assignments, start=1):
         parts.append(_assignment_section(number, assignment, mapped, stubbed))
-    first = assignments[0].id
-    example = assignments[0].checks[0].id.rsplit(".", 1)[0]
-    commands = [
+    first = assignments[0]
+    example = example_selector(first)
+    node = f"assignments/{first.id}/{MANIFEST_NAME}::{first.checks[0].id}"
+    parts.append(_SELF_CHECK.format(pytest=_commands([
+        ("pytest", "every check below, in this order"),
+        (f"pytest -m {first.id}", "one assignment"),
+        (f"pytest -k {example}", f'every check whose id contains "{example}"'),
+        (f'pytest "{node}"', "one check"),
+        ("pytest --lf", "only the checks that failed last time"),
+    ]), mgrade=_commands([
         ("mgrade check", "every check below"),
-        (f"mgrade check -a {first}", "one assignment"),
+        (f"mgrade check -a {first.id}", "one assignment"),
         (f"mgrade check --only {example}", "one check id, or every check starting with it"),
         ("mgrade check --json results.json", "also write the results as JSON"),
-    ]
-    width = max(len(c) for c, _ in commands) + 2
-    parts.append(_SELF_CHECK.format(commands="\n".join(
-        f"    {command.ljust(width)}# {what}" for command, what in commands)))
+    ])))
     return "".join(parts)
+
+
+def example_selector(assignment: Assignment) -> str:
+    """The start of the assignment's first check id ("engine.add" of engine.add.forward): what
+    the README and pytest.ini select a group of checks with."""
+    return assignment.checks[0].id.rsplit(".", 1)[0]
+
+
+def _commands(commands: list[tuple[str, str]]) -> str:
+    width = max(len(command) for command, _ in commands) + 2
+    return "\n".join(f"    {command.ljust(width)}# {what}" for command, what in commands)
 
 
 def _assignment_section(number: int, assignment: Assignment, mapped: Sequence[MappedRegion],
@@ -91,7 +119,8 @@ def _assignment_section(number: int, assignment: Assignment, mapped: Sequence[Ma
         by = f" (checked by {', '.join(f'`{c}`' for c in checks)})" if checks else ""
         shown.append(f"1. `{qualname}` in `micrograd/{file}.py`{by}")
     lines += shown or ["Nothing to write for this assignment: its code ships complete."]
-    lines += ["", "Its checks (`mgrade check -a " + assignment.id + "`):", ""]
+    lines += ["", f"Its checks (`pytest -m {assignment.id}` or `mgrade check -a {assignment.id}`):",
+              ""]
     titles = {check.id: check.title for check in assignment.checks}
     lines += [f"- `{i}`" + (f": {titles[i]}" if titles[i] else "") for i in ids]
     return "\n".join(lines) + "\n"

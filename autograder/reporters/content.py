@@ -78,6 +78,13 @@ def check_label(result: CheckResult) -> str:
     return f"{result.check_id} {mark}" if mark else result.check_id
 
 
+def failure_heading(result: CheckResult) -> str:
+    """ "engine.tanh.backward: failed (wrong), 0.0/2.0 (tanh: backward ...)": a failed check's
+    first line in the terminal and in pytest."""
+    heading = f"{check_label(result)}: {status_label(result)}, {points_cell(result)}"
+    return f"{heading} ({result.title})" if result.title else heading
+
+
 def assignment_heading(report: GradeReport, assignment: str) -> str:
     """ "ops: Engine ops: forward and backward of every operation"; the bare id without a title."""
     title = report.assignment_titles.get(assignment)

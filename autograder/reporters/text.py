@@ -22,7 +22,7 @@ from autograder.model import CheckResult, GradeReport
 from autograder.reporters.content import (
     INTERNAL_ERROR_EXPLANATION,
     assignment_headings,
-    check_label,
+    failure_heading,
     feedback_body,
     points_cell,
     shown_results,
@@ -167,10 +167,7 @@ def _run_facts(report: GradeReport, show_seed: bool) -> Text:
 
 def _failure_details(result: CheckResult) -> list[RenderableType]:
     verdict = result.verdict
-    label = clean_text(check_label(result))
-    title = f"{label}: {status_label(result)}, {points_cell(result)}"
-    if result.title:
-        title += f" ({clean_text(result.title)})"
+    title = clean_text(failure_heading(result))
     # A str title would be parsed as markup (and emoji codes); a Text is shown as is.
     parts: list[RenderableType] = [Rule(Text(title), style="red", align="left")]
     if verdict.notes:
