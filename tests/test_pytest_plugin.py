@@ -1,0 +1,188 @@
+"""mgrade's pytest plugin, run by pytest itself (pytester) in kits built with `write_kit`.
+
+The plugin is the installed `pytest11` entry point, so every inner run here loads it the way a
+student's `pytest` does. tests/test_kit_pytest.py does the same from a wheel in a fresh venv.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_kit_install import TANH_BACKWARD
+from util import REFERENCE, REPO
+
+import autograder.selfcheck
+from autograder.release.kit import write_kit
+from autograder.reporters.content import failure_text
+from autograder.session import WorkerSession
+
+pytest_plugins = ["pytester"]
+
+ASSIGNMENTS = REPO / "assignments"
+TANH = "assignments/ops/assignment.toml::engine.tanh.backward"
+
+
+@pytest.fixture(scope="module")
+def built_kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("course") / "kit"
+    write_kit(REFERENCE, out, [ASSIGNMENTS])
+    return out
+
+
+def student(pytester: pytest.Pytester, kit: Path, micrograd: Path | None = None) -> Path:
+    """The kit, as a student's folder, in pytester's working directory; `micrograd` replaces the
+    template."""
+    shutil.copytree(kit, pytester.path, dirs_exist_ok=True)
+    if micrograd is not None:
+        shutil.rmtree(pytester.path / "micrograd")
+        shutil.copytree(micrograd, pytester.path / "micrograd",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    return pytester.path
+
+
+def one_bug(pytester: pytest.Pytester, kit: Path) -> Path:
+    folder = student(pytester, kit, REFERENCE)
+    engine = folder / "micrograd" / "engine.py"
+    source = engine.read_text()
+    assert source.count(TANH_BACKWARD) == 1
+    engine.write_text(source.replace(TANH_BACKWARD, "self.grad += (1 - out.data) * out.grad"))
+    return folder
+
+
+class Counts:
+    """How often the self-check was called (and with what), and how many workers it started."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[dict] = []
+        self.workers = 0
+        real_selfcheck, real_launch = autograder.selfcheck.run_selfcheck, WorkerSession.launch
+
+        def run_selfcheck(*args, **kwargs):
+            self.calls.append(kwargs)
+            return real_selfcheck(*args, **kwargs)
+
+        def launch(session: WorkerSession) -> None:
+            self.workers += 1
+            real_launch(session)
+
+        monkeypatch.setattr(autograder.selfcheck, "run_selfcheck", run_selfcheck)
+        monkeypatch.setattr(WorkerSession, "launch", launch)
+
+
+def collected(result: pytest.RunResult) -> list[str]:
+    return [line for line in result.outlines if "::" in line]
+
+
+def readme_order(kit: Path) -> list[str]:
+    """The check ids in the order the kit's README lists them."""
+    return re.findall(r"^- `([^`]+)`", (kit / "README.md").read_text(), flags=re.MULTILINE)
+
+
+def test_collection_lists_every_visible_check_in_the_readme_order(pytester, built_kit,
+                                                                  monkeypatch):
+    folder = student(pytester, built_kit)
+    marker = folder / "imported"
+    (folder / "micrograd" / "__init__.py").write_text(
+        f"import time\nopen({str(marker)!r}, 'w').close()\ntime.sleep(60)\n")
+    counts = Counts(monkeypatch)
+    result = pytester.runpytest("--collect-only", "-q", "--strict-markers")
+    assert result.ret == 0, result.stdout.str()
+    ids = collected(result)
+    assert [i.split("::")[1] for i in ids] == readme_order(folder)
+    assert len(ids) > 30 and ids[0] == "assignments/ops/assignment.toml::engine.add.forward"
+    assert ids.index(TANH) < ids.index("assignments/backprop/assignment.toml::"
+                                       "engine.backward.order")
+    assert not marker.exists(), "collection imported the submission"
+    assert counts.calls == [] and counts.workers == 0
+
+
+def test_markers_and_selection(pytester, built_kit):
+    student(pytester, built_kit)
+    ops = collected(pytester.runpytest("--collect-only", "-q", "--strict-markers", "-m", "ops"))
+    assert ops and all(i.startswith("assignments/ops/") for i in ops)
+    tanh = collected(pytester.runpytest("--collect-only", "-q", "-k", "tanh"))
+    assert [i.split("::")[1] for i in tanh] == ["engine.tanh.forward", "engine.tanh.backward"]
+    one = collected(pytester.runpytest("--collect-only", "-q", TANH))
+    assert one == [TANH]
+
+
+def test_one_bug_fails_one_item_with_the_graders_words(pytester, built_kit, monkeypatch):
+    folder = one_bug(pytester, built_kit)
+    counts = Counts(monkeypatch)
+    result = pytester.runpytest("-k", "tanh")
+    result.assert_outcomes(passed=1, failed=1)
+    assert len(counts.calls) == 1
+    assert sorted(counts.calls[0]["only"]) == ["engine.tanh.backward", "engine.tanh.forward"]
+    output = result.stdout.str()
+    report = autograder.selfcheck.run_selfcheck(folder, only=["engine.tanh.backward"])
+    expected = failure_text(next(r for r in report.results if not r.passed))
+    assert "Reproduce with:" in expected and "expected" in expected
+    assert expected in output  # word for word, as `mgrade check` prints it
+    assert "engine.tanh.backward: failed (wrong)" in output
+    for internal in ("Traceback", "pytest_plugin", "def runtest", "CheckFailed", "_pytest"):
+        assert internal not in output, internal
+
+
+def test_all_items_are_graded_in_one_call_with_the_workers_of_mgrade_check(pytester, built_kit,
+                                                                          monkeypatch):
+    folder = student(pytester, built_kit, REFERENCE)
+    chosen = ["engine.tanh", "engine.exp", "engine.add"]
+    counts = Counts(monkeypatch)
+    result = pytester.runpytest("-k", " or ".join(chosen))
+    result.assert_outcomes(passed=6)
+    assert len(counts.calls) == 1, "one grade for the whole session"
+    by_pytest = counts.workers
+    counts.workers = 0
+    autograder.selfcheck.run_selfcheck(folder, only=chosen)  # what `mgrade check --only` does
+    assert by_pytest == counts.workers >= 1
+
+
+def test_verdicts_equal_the_self_check(pytester, built_kit):
+    folder = student(pytester, built_kit)  # the template: nothing implemented
+    selection = "engine.add or engine.backward.order"
+    result = pytester.runpytest("-q", "-rA", "-k", selection)
+    report = autograder.selfcheck.run_selfcheck(folder, only=["engine.add",
+                                                              "engine.backward.order"])
+    word = {"passed": "PASSED", "blocked": "SKIPPED"}
+    expected = {r.check_id: word.get(r.verdict.outcome.value, "FAILED") for r in report.results}
+    assert set(expected) == {"engine.add.forward", "engine.add.backward", "engine.backward.order"}
+    statuses = {}
+    for line in result.outlines:
+        match = re.match(r"^(PASSED|FAILED|SKIPPED)\b.*?::([\w.]+)", line)
+        if match:
+            statuses[match.group(2)] = match.group(1)
+    assert statuses == expected
+
+
+def test_a_broken_kit_manifest_is_a_collection_error_that_names_the_problem(pytester, built_kit):
+    folder = student(pytester, built_kit)
+    manifest = folder / "assignments" / "ops" / "assignment.toml"
+    manifest.write_text(manifest.read_text().replace("seed = ", "sed = 1\nseed = "))
+    result = pytester.runpytest("--collect-only", "-q")
+    output = result.stdout.str()
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert "assignment.sed is not a known key; did you mean seed?" in output
+    assert "Traceback" not in output
+
+
+def test_a_course_repository_and_its_own_tests_are_left_alone(pytester):
+    shutil.copytree(ASSIGNMENTS, pytester.path / "assignments")
+    pytester.makepyfile(test_course="def test_mine():\n    assert True\n")
+    result = pytester.runpytest("--collect-only", "-q", ".")
+    assert collected(result) == ["test_course.py::test_mine"]
+    assert pytester.runpytest("assignments").ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def test_the_projects_own_manifests_are_not_collected():
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
+                           "-p", "no:cacheprovider", "assignments"],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == pytest.ExitCode.NO_TESTS_COLLECTED, done.stdout + done.stderr
+    assert "mgrade" in subprocess.run(
+        [sys.executable, "-m", "pytest", "--version", "--version"], cwd=REPO,
+        capture_output=True, text=True, timeout=300).stdout  # the plugin was loaded
