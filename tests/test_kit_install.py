@@ -84,11 +84,15 @@ def submissions(kit: Path) -> dict[str, Path]:
     shutil.copytree(kit / "micrograd", folders["template"] / "micrograd")
     shutil.copytree(REFERENCE, folders["one_bug"] / "micrograd",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    engine = folders["one_bug"] / "micrograd" / "engine.py"
+    break_tanh_backward(folders["one_bug"] / "micrograd" / "engine.py")
+    return folders
+
+
+def break_tanh_backward(engine: Path) -> None:
+    """The one bug: tanh's local derivative written as 1 - t instead of 1 - t**2."""
     source = engine.read_text()
     assert source.count(TANH_BACKWARD) == 1, "the reference's tanh backward changed"
     engine.write_text(source.replace(TANH_BACKWARD, "self.grad += (1 - out.data) * out.grad"))
-    return folders
 
 
 def self_check(bin_dir: Path, folder: Path, out: Path) -> dict[str, str]:
