@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from util import REFERENCE, REPO
 
-from autograder.manifest import load_assignment
+from autograder.manifest import ManifestError, is_kit_manifest, load_assignment
 from autograder.release import ReleaseError, find_regions
 from autograder.release.kit import write_kit
 from autograder.release.kit_manifest import kit_manifest
@@ -117,6 +117,9 @@ def test_kit_holds_no_withheld_check(full_kit: Path):
             assert check_id not in text, f"{name} names the withheld {check_id}"
     backprop = load_assignment(full_kit / "assignments" / "backprop")
     assert backprop.checks and all(c.visibility == "visible" for c in backprop.checks)
+    assert backprop.kit and not load_assignment(ASSIGNMENTS / "backprop").kit
+    assert is_kit_manifest(full_kit / "assignments" / "backprop" / "assignment.toml")
+    assert not is_kit_manifest(ASSIGNMENTS / "backprop" / "assignment.toml")
 
 
 def test_a_network_kit_ships_the_engine_complete(tmp_path: Path):
@@ -139,6 +142,9 @@ def test_the_readme_maps_functions_to_checks_in_order(full_kit: Path):
     readme = (full_kit / "README.md").read_text()
     assert "pip install wheels/mgrade-*-py3-none-any.whl" in readme
     assert "mgrade check --only" in readme
+    assert 'pytest "assignments/ops/assignment.toml::engine.add.forward"' in readme
+    assert "pytest -m ops" in readme and "`pytest.ini`" in readme
+    assert "pytest -m ops" in (full_kit / "pytest.ini").read_text()
     assert "PyTorch" in readme and "withheld" in readme
     add = readme.index("`Value.__add__` in `micrograd/engine.py` (checked by "
                        "`engine.add.forward`, `engine.add.backward`)")
@@ -214,3 +220,15 @@ def test_release_options_for_kits_only(tmp_path: Path):
     done = subprocess.run([sys.executable, "-m", "autograder", "release", "-a", "ops"], cwd=REPO,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "only apply to --kit" in done.stderr
+
+
+def test_the_kit_mark_is_true_or_false(tmp_path: Path):
+    folder = tmp_path / "assignments" / "ops"
+    folder.mkdir(parents=True)
+    text = kit_manifest(load_assignment(ASSIGNMENTS / "ops"))
+    (folder / "assignment.toml").write_text(text.replace("kit = true", 'kit = "yes"'))
+    with pytest.raises(ManifestError, match=r"release\.kit must be true or false, got 'yes'"):
+        load_assignment(folder)
+    assert not is_kit_manifest(folder / "assignment.toml")
+    (folder / "assignment.toml").write_text("not [toml")
+    assert not is_kit_manifest(folder / "assignment.toml")
