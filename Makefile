@@ -39,6 +39,7 @@ bench: install
 	$(PY) benchmarks/grade.py
 	$(PY) benchmarks/transport.py
 	PATH="$(VENV)/bin:$$PATH" $(PY) benchmarks/notebook.py
+	$(PY) benchmarks/pytest_plugin.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache *.egg-info
