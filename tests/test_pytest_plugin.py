@@ -17,6 +17,7 @@ from test_kit_install import break_tanh_backward
 from util import REFERENCE, REPO
 
 import autograder.selfcheck
+from autograder.model import Outcome
 from autograder.release.kit import write_kit
 from autograder.reporters.content import failure_text
 from autograder.session import WorkerSession
@@ -183,3 +184,13 @@ def test_the_projects_own_manifests_are_not_collected():
     assert "mgrade" in subprocess.run(
         [sys.executable, "-m", "pytest", "--version", "--version"], cwd=REPO,
         capture_output=True, text=True, timeout=300).stdout  # the plugin was loaded
+
+
+@pytest.mark.skipif(not hasattr(Outcome, "BLOCKED"), reason="this grader has no blocked outcome")
+def test_a_blocked_check_is_skipped_at_its_own_location_with_its_cause(pytester, built_kit):
+    student(pytester, built_kit)  # the template: no op works, so graph checks cannot test anything
+    result = pytester.runpytest("-rs", "-k", "engine.backward.order")
+    result.assert_outcomes(skipped=1)
+    line = next(line for line in result.outlines if line.startswith("SKIPPED"))
+    assert "assignments/backprop/assignment.toml:" in line and "blocked" in line
+    assert "pytest_plugin" not in result.stdout.str()
