@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 import test_kit_install
 from test_kit_install import MOONS_SHIP, break_tanh_backward, run
+from test_pytest_plugin import junit_statuses
 from util import REFERENCE, REPO
 
 pytestmark = pytest.mark.slow
@@ -44,11 +44,7 @@ def run_pytest(bin_dir: Path, folder: Path, *args: str) -> tuple[dict[str, str],
     done = run([str(bin_dir / "pytest"), "-p", "no:cacheprovider", f"--junitxml={xml}", *args],
                cwd=folder)
     assert done.returncode in (0, 1), done.stdout[-3000:] + done.stderr[-3000:]
-    statuses = {}
-    for case in ET.parse(xml).getroot().iter("testcase"):
-        kind = next((c.tag for c in case if c.tag in ("failure", "error", "skipped")), "passed")
-        statuses[case.get("name")] = {"error": "failed", "failure": "failed"}.get(kind, kind)
-    return statuses, done.stdout
+    return junit_statuses(xml), done.stdout
 
 
 def mgrade_check(bin_dir: Path, folder: Path, out: Path) -> dict[str, str]:

@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -142,19 +143,22 @@ def test_all_items_are_graded_in_one_call_with_the_workers_of_mgrade_check(pytes
 
 def test_verdicts_equal_the_self_check(pytester, built_kit):
     folder = student(pytester, built_kit)  # the template: nothing implemented
-    selection = "engine.add or engine.backward.order"
-    result = pytester.runpytest("-q", "-rA", "-k", selection)
+    result = pytester.runpytest("--junitxml=out.xml", "-k", "engine.add or engine.backward.order")
     report = autograder.selfcheck.run_selfcheck(folder, only=["engine.add",
                                                               "engine.backward.order"])
-    word = {"passed": "PASSED", "blocked": "SKIPPED"}
-    expected = {r.check_id: word.get(r.verdict.outcome.value, "FAILED") for r in report.results}
+    word = {"passed": "passed", "blocked": "skipped"}
+    expected = {r.check_id: word.get(r.verdict.outcome.value, "failed") for r in report.results}
     assert set(expected) == {"engine.add.forward", "engine.add.backward", "engine.backward.order"}
+    assert junit_statuses(folder / "out.xml") == expected, result.stdout.str()
+
+
+def junit_statuses(xml: Path) -> dict[str, str]:
+    """Check id -> "passed", "failed" or "skipped", from pytest's JUnit XML."""
     statuses = {}
-    for line in result.outlines:
-        match = re.match(r"^(PASSED|FAILED|SKIPPED)\b.*?::([\w.]+)", line)
-        if match:
-            statuses[match.group(2)] = match.group(1)
-    assert statuses == expected
+    for case in ET.parse(xml).getroot().iter("testcase"):
+        kind = next((c.tag for c in case if c.tag in ("failure", "error", "skipped")), "passed")
+        statuses[case.get("name")] = {"error": "failed", "failure": "failed"}.get(kind, kind)
+    return statuses
 
 
 def test_a_broken_kit_manifest_is_a_collection_error_that_names_the_problem(pytester, built_kit):
