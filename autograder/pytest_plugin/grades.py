@@ -61,10 +61,8 @@ def shared_grade(item: CheckItem) -> Graded:
 
 def selected_checks(item: CheckItem) -> list[str]:
     """The check ids of every item of `item`'s kit that this session runs."""
-    from autograder.pytest_plugin.items import CheckItem
-
     ids = [other.name for other in item.session.items
-           if isinstance(other, CheckItem) and other.kit == item.kit]
+           if isinstance(other, type(item)) and other.kit == item.kit]
     return list(dict.fromkeys([*ids, item.name]))
 
 
