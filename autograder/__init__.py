@@ -1,15 +1,14 @@
 """mgrade: grade micrograd-style autodiff engines with isolated workers and a PyTorch oracle."""
 
-__version__ = "0.1.0"
+from autograder.version import __version__
 
 __all__ = ["__version__", "selfcheck"]
 
 
-def __getattr__(name: str):
-    # `from autograder import selfcheck` in a notebook: the module `autograder.selfcheck`, which is
-    # callable (see its end). Loaded on first use so that importing the package stays cheap.
-    if name == "selfcheck":
-        import importlib
+def selfcheck(only: str | None = None, **kwargs):
+    """In a notebook: `from autograder import selfcheck; selfcheck("engine.tanh")` checks the
+    notebook's own code with the public checks (see autograder/notebooks/selfcheck.py). Imported
+    on first use, so that importing the package stays cheap."""
+    from autograder.notebooks.selfcheck import selfcheck as run
 
-        return importlib.import_module("autograder.selfcheck")
-    raise AttributeError(f"module 'autograder' has no attribute {name!r}")
+    return run(only, **kwargs)

@@ -13,12 +13,12 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from autograder import __version__
 from autograder.batch.command import grade_all
 from autograder.ci.command import ci_template
 from autograder.commands.check import check as check_command
 from autograder.gradescope.command import gradescope
 from autograder.report_cmd import report as report_command
+from autograder.version import __version__
 
 stderr = Console(stderr=True)
 

@@ -6,8 +6,8 @@ ends up with no result and an instructor always sees why.
 
 from __future__ import annotations
 
-from autograder import __version__
 from autograder.model import GradeReport
+from autograder.version import __version__
 
 
 def not_graded_report(submission: str, assignments: list[str], seed: int | None,

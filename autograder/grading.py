@@ -15,7 +15,6 @@ import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from autograder import __version__
 from autograder.checks import CheckContext, CheckDef
 from autograder.feedback import load_error_hint
 from autograder.graderun import GradeRun, Progress
@@ -36,6 +35,7 @@ from autograder.policy import (
 from autograder.prerequisites import Planned, load_assignments, plan_checks
 from autograder.sandbox import IsolationInfo, Limits, detect_isolation, remove_tree
 from autograder.session import SessionConfig, WorkerDied, WorkerSession
+from autograder.version import __version__
 
 __all__ = ["GradeOptions", "GradeRun", "grade", "load_assignments", "plan_checks", "run_checks"]
 

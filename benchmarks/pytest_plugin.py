@@ -46,7 +46,7 @@ def main() -> int:
     from autograder.release.kit import write_kit
 
     pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    selfcheck = ("from pathlib import Path; from autograder.selfcheck import run_selfcheck; "
+    selfcheck = ("from pathlib import Path; from autograder.kitcheck import run_selfcheck; "
                  f"run_selfcheck(Path('.'), only=[{CHECK!r}])")
     commands = {
         "mgrade check --only": [sys.executable, "-m", "autograder", "check", "--only", CHECK],

@@ -121,7 +121,7 @@ def test_importing_autograder_stays_light_and_exports_selfcheck():
             "assert 'autograder.notebooks' not in sys.modules; "
             "from autograder import selfcheck; print(selfcheck.__name__, callable(selfcheck))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "autograder.selfcheck True"
+    assert out.stdout.strip() == "selfcheck True"
 
 
 # ---- extracting a submitted notebook ------------------------------------------------------------

@@ -17,7 +17,7 @@ import pytest
 from test_kit_install import break_tanh_backward
 from util import REFERENCE, REPO
 
-import autograder.selfcheck
+import autograder.kitcheck
 from autograder.model import Outcome
 from autograder.release.kit import write_kit
 from autograder.reporters.content import failure_text
@@ -59,7 +59,7 @@ class Counts:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[dict] = []
         self.workers = 0
-        real_selfcheck, real_launch = autograder.selfcheck.run_selfcheck, WorkerSession.launch
+        real_selfcheck, real_launch = autograder.kitcheck.run_selfcheck, WorkerSession.launch
 
         def run_selfcheck(*args, **kwargs):
             self.calls.append(kwargs)
@@ -69,7 +69,7 @@ class Counts:
             self.workers += 1
             real_launch(session)
 
-        monkeypatch.setattr(autograder.selfcheck, "run_selfcheck", run_selfcheck)
+        monkeypatch.setattr(autograder.kitcheck, "run_selfcheck", run_selfcheck)
         monkeypatch.setattr(WorkerSession, "launch", launch)
 
 
@@ -118,7 +118,7 @@ def test_one_bug_fails_one_item_with_the_graders_words(pytester, built_kit, monk
     assert len(counts.calls) == 1
     assert sorted(counts.calls[0]["only"]) == ["engine.tanh.backward", "engine.tanh.forward"]
     output = result.stdout.str()
-    report = autograder.selfcheck.run_selfcheck(folder, only=["engine.tanh.backward"])
+    report = autograder.kitcheck.run_selfcheck(folder, only=["engine.tanh.backward"])
     expected = failure_text(next(r for r in report.results if not r.passed))
     assert "Reproduce with:" in expected and "expected" in expected
     assert expected in output  # word for word, as `mgrade check` prints it
@@ -137,14 +137,14 @@ def test_all_items_are_graded_in_one_call_with_the_workers_of_mgrade_check(pytes
     assert len(counts.calls) == 1, "one grade for the whole session"
     by_pytest = counts.workers
     counts.workers = 0
-    autograder.selfcheck.run_selfcheck(folder, only=chosen)  # what `mgrade check --only` does
+    autograder.kitcheck.run_selfcheck(folder, only=chosen)  # what `mgrade check --only` does
     assert by_pytest == counts.workers >= 1
 
 
 def test_verdicts_equal_the_self_check(pytester, built_kit):
     folder = student(pytester, built_kit)  # the template: nothing implemented
     result = pytester.runpytest("--junitxml=out.xml", "-k", "engine.add or engine.backward.order")
-    report = autograder.selfcheck.run_selfcheck(folder, only=["engine.add",
+    report = autograder.kitcheck.run_selfcheck(folder, only=["engine.add",
                                                               "engine.backward.order"])
     word = {"passed": "passed", "blocked": "skipped"}
     expected = {r.check_id: word.get(r.verdict.outcome.value, "failed") for r in report.results}

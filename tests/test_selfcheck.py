@@ -14,9 +14,9 @@ import pytest
 from util import REFERENCE, REPO
 
 from autograder.grading import GradeOptions, grade
+from autograder.kitcheck import find_kit_assignments, run_selfcheck, select
 from autograder.manifest import ManifestError
 from autograder.release.kit import write_kit
-from autograder.selfcheck import find_kit_assignments, run_selfcheck, select
 
 VISIBLE = ["engine.tanh.forward", "engine.tanh.backward", "engine.backward.order",
            "nn.mlp.forward"]
@@ -107,7 +107,7 @@ def test_no_unix_only_module_is_imported_by_the_self_check_path(tmp_path: Path):
         import sys
         for name in ("fcntl", "pwd", "grp", "resource", "termios"):
             sys.modules[name] = None  # "import fcntl" now raises ImportError
-        import autograder.cli, autograder.commands.check, autograder.selfcheck  # noqa
+        import autograder.cli, autograder.commands.check, autograder.kitcheck  # noqa
         import autograder.release.kit, autograder.reporters.audience  # noqa
         print("ok")
     """)

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from autograder import __version__
 from autograder.pins import CPU_INDEX, pinned_torch
+from autograder.version import __version__
 
 PYTHON = "3.12"
 STUDENT_FILE = Path(".github/workflows/grade.yml")

@@ -1,4 +1,4 @@
-"""`mgrade check [DIR]`: the student's command (see `autograder.selfcheck.run_selfcheck`)."""
+"""`mgrade check [DIR]`: the student's command (see `autograder.kitcheck.run_selfcheck`)."""
 
 from __future__ import annotations
 
@@ -32,10 +32,10 @@ def check(directory: Path, assignments: tuple[str, ...], only: tuple[str, ...],
     """
     from rich.console import Console
 
+    from autograder.kitcheck import run_selfcheck
     from autograder.manifest import ManifestError
     from autograder.reporters import ReportWriteError, render_text, write_reports
     from autograder.sandbox import IsolationUnavailable
-    from autograder.selfcheck import run_selfcheck
 
     try:
         report = run_selfcheck(directory, only=only, assignments=assignments, seed=seed,

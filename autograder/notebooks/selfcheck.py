@@ -4,7 +4,7 @@ The notebook's code is what its kernel ran (IPython's input history, `In`), turn
 the same rules `mgrade grade notebook.ipynb` uses (autograder.notebooks.extract), written to a
 temporary `micrograd/` folder and graded like any folder: in the sandboxed worker, with the
 pure-Python oracle, the public seed and only the checks students may see: the grading itself is
-`autograder.selfcheck.run_selfcheck`, the code path of `mgrade check`.
+`autograder.kitcheck.run_selfcheck`, the code path of `mgrade check`.
 
 A notebook's code can also be given explicitly: `selfcheck("engine.tanh", source=code_string)`, or
 a path to a folder or a notebook file.
@@ -39,12 +39,12 @@ def selfcheck(only: str | None = None, *, source: str | Path | None = None,
 
 def run_selfcheck(directory: Path, only: str | None = None,
                   assignments: Sequence[str] | None = None, *, official: bool = False):
-    """Grade `directory` as `mgrade check` does (`autograder.selfcheck.run_selfcheck`), or with
+    """Grade `directory` as `mgrade check` does (`autograder.kitcheck.run_selfcheck`), or with
     `official=True` as `mgrade grade` does (its oracle, every check), keeping the checks that
     match `only`. Manifests are found from the kernel's folder, as `mgrade check` finds them."""
     from autograder.grading import GradeOptions, grade
-    from autograder.selfcheck import run_selfcheck as student_selfcheck
-    from autograder.selfcheck import selfcheck_dirs
+    from autograder.kitcheck import run_selfcheck as student_selfcheck
+    from autograder.kitcheck import selfcheck_dirs
 
     dirs, _ = selfcheck_dirs(Path.cwd())
     ids = list(assignments) if assignments else assignments_for(only, dirs)
@@ -61,7 +61,7 @@ def run_selfcheck(directory: Path, only: str | None = None,
 def grade_notebook_code(source: str | Path | None = None, *, only: str | None = None,
                         assignments: Sequence[str] | None = None, official: bool = False):
     """Grade the notebook's code (see `notebook_code`); a kernel grades each version only once."""
-    from autograder.selfcheck import selfcheck_dirs
+    from autograder.kitcheck import selfcheck_dirs
 
     files = notebook_files(source)
     ids = list(assignments) if assignments else assignments_for(only, selfcheck_dirs(Path.cwd())[0])

@@ -68,9 +68,9 @@ def selected_checks(item: CheckItem) -> list[str]:
 
 def grade_kit(kit: Path, check_ids: list[str]) -> Graded:
     """`mgrade check --only ID... KIT`, as a report."""
+    from autograder.kitcheck import run_selfcheck
     from autograder.manifest import ManifestError
     from autograder.sandbox import IsolationUnavailable
-    from autograder.selfcheck import run_selfcheck
 
     try:
         return Graded(run_selfcheck(kit, only=check_ids, assignment_dirs=[kit / "assignments"]))

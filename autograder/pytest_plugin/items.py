@@ -34,8 +34,8 @@ class KitManifest(pytest.File):
 
     def collect(self) -> Iterator[CheckItem]:
         from autograder.checks import catalogue
+        from autograder.kitcheck import visible_checks
         from autograder.manifest import load_assignment
-        from autograder.selfcheck import visible_checks
 
         self.assignment = load_assignment(self.path, catalogue().keys())
         marker = _register_marker(self.config, self.assignment)

@@ -13,8 +13,6 @@ with mgrade are used, and the report says so.
 from __future__ import annotations
 
 import difflib
-import sys
-import types
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -107,17 +105,3 @@ def run_selfcheck(directory: Path = Path("."), *, only: Sequence[str] = (),
     if note:
         report.messages.insert(0, note)
     return report
-
-
-class _NotebookEntry(types.ModuleType):
-    """`from autograder import selfcheck; selfcheck("engine.tanh")` in a notebook: calling this
-    module checks the notebook's own code (autograder.notebooks.selfcheck) through
-    `run_selfcheck` above. A class, not a function, because the package attribute is this module."""
-
-    def __call__(self, only: str | None = None, **kwargs):
-        from autograder.notebooks.selfcheck import selfcheck
-
-        return selfcheck(only, **kwargs)
-
-
-sys.modules[__name__].__class__ = _NotebookEntry
