@@ -24,7 +24,7 @@ from autograder.checks.base import (
     verdict_from,
 )
 from autograder.checks.graphdata import backprop_graph
-from autograder.checks.graphs import LIMIT, Graph, Node, graphs
+from autograder.checks.graphs import Graph, Node, forward_or_none, graphs
 from autograder.compare import GRAPH_RTOL, close, is_number, show
 from autograder.feedback import IMPORT_LINE, literal, substitute
 from autograder.ir import Program
@@ -213,14 +213,8 @@ def fanouts(draw: st.DrawFn, ops: list[str]) -> Fanout:
             name = draw(st.sampled_from(sorted(ops)))
             op = OPS_BY_NAME[name]
             k = draw(st.sampled_from(op.graph_ks)) if op.params else None
-            inputs = [value] + ([k] if op.params else [])
-            if op.safe is not None and not op.safe(*inputs):
-                continue
-            try:
-                out = op.forward(*inputs)
-            except (ValueError, ZeroDivisionError, OverflowError):
-                continue
-            if isinstance(out, complex) or not abs(out) <= LIMIT:
+            out = forward_or_none(op, [value] + ([k] if op.params else []))
+            if out is None:
                 continue
             value = out
             chain.append(Node(name, (0,), k))

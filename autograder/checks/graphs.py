@@ -105,6 +105,20 @@ def _value_ok(x: float) -> bool:
     return math.isfinite(x) and abs(x) <= LIMIT
 
 
+def forward_or_none(op: Op, inputs: list[float]) -> float | None:
+    """`op`'s value at `inputs` when a random graph may use it there (inside the op's safe
+    domain, defined, real and within LIMIT), else None."""
+    if op.safe is not None and not op.safe(*inputs):
+        return None
+    try:
+        out = op.forward(*inputs)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return None
+    if isinstance(out, complex) or not _value_ok(out):
+        return None
+    return out
+
+
 @st.composite
 def graphs(draw: st.DrawFn, ops: Sequence[str], max_nodes: int = 6, share: bool = True,
            min_nodes: int = 1, leaves: int = 3, table: Mapping[str, Op] = OPS_BY_NAME) -> Graph:
@@ -130,14 +144,8 @@ def graphs(draw: st.DrawFn, ops: Sequence[str], max_nodes: int = 6, share: bool 
         if not share and len(set(args)) < len(args):
             continue
         k = draw(st.sampled_from(op.graph_ks)) if op.params else None
-        inputs = [values[arg] for arg in args] + ([k] if op.params else [])
-        if op.safe is not None and not op.safe(*inputs):
-            continue
-        try:
-            out = op.forward(*inputs)
-        except (ValueError, ZeroDivisionError, OverflowError):
-            continue
-        if isinstance(out, complex) or not _value_ok(out):
+        out = forward_or_none(op, [values[arg] for arg in args] + ([k] if op.params else []))
+        if out is None:
             continue
         for arg in args:
             used[arg] += 1
