@@ -17,6 +17,7 @@ from pathlib import Path
 
 from autograder.checks import CheckContext, CheckDef
 from autograder.feedback import load_error_hint
+from autograder.gradecache import GradeCache
 from autograder.graderun import GradeRun, Progress
 from autograder.loader import StagedSubmission, SubmissionError, load_submission
 from autograder.manifest import (
@@ -24,7 +25,7 @@ from autograder.manifest import (
 )
 from autograder.model import GradeReport, Outcome, Verdict
 from autograder.ops import OPS_BY_NAME
-from autograder.oracles import Oracle, load_oracle
+from autograder.oracles import Oracle
 from autograder.policy import (
     FORBIDDEN_IMPORTS,
     PolicyViolation,
@@ -33,7 +34,7 @@ from autograder.policy import (
     scan_submission,
 )
 from autograder.prerequisites import Planned, load_assignments, plan_checks
-from autograder.sandbox import IsolationInfo, Limits, detect_isolation, remove_tree
+from autograder.sandbox import IsolationInfo, Limits, remove_tree
 from autograder.session import SessionConfig, WorkerDied, WorkerSession
 from autograder.version import __version__
 
@@ -56,6 +57,10 @@ class GradeOptions:
     # Grade only these check ids of the manifests (None: all). The checks they rely on still run,
     # unscored and unlisted, exactly as in a full grade, so each verdict is the full grade's.
     only: tuple[str, ...] | None = None
+    # Examples, oracle answers and the isolation probe shared by the grades of one process (None:
+    # a fresh cache for this grade). `mgrade grade-all` keeps one per grading process.
+    cache: GradeCache | None = None
+    batch: bool = True  # send each check's examples to the worker in batches (same verdicts)
 
 
 def _policy_verdicts(planned: list[Planned], violations: list[PolicyViolation],
@@ -140,12 +145,14 @@ def _load_failure(check_id: str, init_error: str) -> Verdict:
 
 
 def run_checks(staged: StagedSubmission, run: GradeRun, isolation: IsolationInfo,
-               oracle: Oracle, seen: frozenset[str] = frozenset()) -> GradeRun:
+               oracle: Oracle, seen: frozenset[str] = frozenset(),
+               cache: GradeCache | None = None, batch: bool = True) -> GradeRun:
     """Run every planned check without a verdict yet, a fresh worker per group of checks.
 
     The next group's worker starts while the current group runs. Checks that already have a
     verdict in `run` (decided by policy) are counted, not run again. `seen`: forbidden modules the
-    static scan already charged to the checks whose code uses them.
+    static scan already charged to the checks whose code uses them. `cache`: examples drawn by
+    earlier grades of this process; `batch`: send each check's examples in batches first.
     """
     groups = _groups(run.planned)
     sessions = [WorkerSession(staged, isolation, _session_config(g[0].assignment, g, seen))
@@ -154,7 +161,8 @@ def run_checks(staged: StagedSubmission, run: GradeRun, isolation: IsolationInfo
         for index, (group, session) in enumerate(zip(groups, sessions, strict=True)):
             if index + 1 < len(sessions) and not run.load_failures:
                 sessions[index + 1].prestart()
-            _run_group(group, session, staged, oracle, run)
+            session.batching = batch
+            _run_group(group, session, staged, oracle, run, cache)
     finally:
         for session in sessions:
             session.close()
@@ -162,7 +170,7 @@ def run_checks(staged: StagedSubmission, run: GradeRun, isolation: IsolationInfo
 
 
 def _run_group(group: list[Planned], session: WorkerSession, staged: StagedSubmission,
-               oracle: Oracle, run: GradeRun) -> None:
+               oracle: Oracle, run: GradeRun, cache: GradeCache | None) -> None:
     want_nn = session.config.want_nn
     with session:
         init_problem = run.load_failures.get(want_nn) or _start(session, staged)
@@ -175,7 +183,7 @@ def _run_group(group: list[Planned], session: WorkerSession, staged: StagedSubmi
                 if init_problem is not None:
                     verdict = _load_failure(item.check.id, init_problem)
                 else:
-                    verdict = _check_in_session(item, session, oracle, run.verdicts)
+                    verdict = _check_in_session(item, session, oracle, run.verdicts, cache)
                 run.record(item.check.id, verdict, time.monotonic() - started)
             run.finished()
     if session.tampered:
@@ -183,9 +191,10 @@ def _run_group(group: list[Planned], session: WorkerSession, staged: StagedSubmi
 
 
 def _check_in_session(item: Planned, session: WorkerSession, oracle: Oracle,
-                      verdicts: dict[str, Verdict]) -> Verdict:
+                      verdicts: dict[str, Verdict], cache: GradeCache | None) -> Verdict:
     ctx = CheckContext(session, oracle, item.seed, item.assignment.limits.max_examples,
-                       dict(item.spec.params) if item.spec else {}, verdicts)
+                       dict(item.spec.params) if item.spec else {}, verdicts,
+                       cache.examples if cache is not None else None, session.batching)
     before = len(session.events)
     verdict = _run_check(item.check, ctx, session)
     # An import fires its event once, when the submission loads: it counts for every check that
@@ -257,11 +266,12 @@ def grade(submission: Path, options: GradeOptions) -> GradeReport:
     """Grade one submission. Raises only for the caller's mistakes (bad manifest, bad option)."""
     started = time.monotonic()
     assignments = load_assignments(options.assignments, options.assignment_dirs)
-    isolation = detect_isolation(options.isolation, options.transport)
+    cache = options.cache or GradeCache()
+    isolation = cache.isolation(options.isolation, options.transport)
     seeds = {a.id: a.seed if options.seed is None else options.seed for a in assignments}
     run = GradeRun(plan_checks(assignments, options.seed, options.assignment_dirs, options.only),
                    options.progress)
-    oracle = load_oracle(options.oracle)
+    oracle = cache.oracle(options.oracle)
     report = GradeReport(
         submission=str(submission), assignments=[a.id for a in assignments],
         seed=seeds[assignments[0].id], isolation=isolation.level.value,
@@ -276,7 +286,8 @@ def grade(submission: Path, options: GradeOptions) -> GradeReport:
         run.verdicts.update(_policy_verdicts(run.planned, violations, staged))
         if violations:
             report.messages.extend(describe_use(v) for v in violations)
-        run_checks(staged, run, isolation, oracle, frozenset(v.module for v in violations))
+        run_checks(staged, run, isolation, oracle, frozenset(v.module for v in violations),
+                   cache, options.batch)
     except SubmissionError as exc:
         problem = str(exc)
         report.messages.append(problem)

@@ -130,18 +130,57 @@ def _event(item: Any) -> str:
     raise ProtocolViolation(f"reply field events holds the unknown event {text[:40]!r}")
 
 
+_BATCH_KEYS = {"id", "ok", "results", "events"}
+_RESULT_KEYS = {"ok", "values", "step", "error"}
+MAX_BATCH_PROGRAMS = 256  # programs in one batch request
+
+
+def _check_id(message: dict[str, Any], request_id: int) -> None:
+    if type(message.get("id")) is not int or message["id"] != request_id:  # noqa: E721
+        raise ProtocolViolation(f"reply id {str(message.get('id'))[:20]} does not match request "
+                                f"{request_id}")
+
+
+def _check_keys(message: dict[str, Any], allowed: set[str]) -> None:
+    unknown = set(message) - allowed
+    if unknown:
+        raise ProtocolViolation(f"reply has unknown fields {sorted(unknown)[:3]}"[:120])
+
+
 def validate_reply(message: dict[str, Any], request_id: int, expect_values: int | None) -> Reply:
     """Check a decoded reply against the schema; `expect_values` is the count an ok reply must have.
 
     Strict on purpose: the harness always sends exactly this shape, so anything else (an unknown
     key, a value of the wrong type, an event nobody defined) can only come from tampering.
     """
-    if type(message.get("id")) is not int or message["id"] != request_id:  # noqa: E721
-        raise ProtocolViolation(f"reply id {str(message.get('id'))[:20]} does not match request "
-                                f"{request_id}")
-    unknown = set(message) - _REPLY_KEYS
-    if unknown:
-        raise ProtocolViolation(f"reply has unknown fields {sorted(unknown)[:3]}"[:120])
+    _check_id(message, request_id)
+    _check_keys(message, _REPLY_KEYS)
+    return _validate_body(message, expect_values)
+
+
+def validate_batch_reply(message: dict[str, Any], request_id: int,
+                         expect_values: list[int]) -> tuple[list[Reply], tuple[str, ...]]:
+    """Check the reply to a `batch` request: one result per program, in order, each with the
+    shape of a `run` reply (without id and events) and the count of values its program reads.
+    Returns the per-program replies and the events of the whole batch."""
+    _check_id(message, request_id)
+    _check_keys(message, _BATCH_KEYS)
+    if message.get("ok") is not True:
+        raise ProtocolViolation("a batch reply is not ok")
+    events = _validate_body({"ok": True, "events": message.get("events", [])}, 0).events
+    results = message.get("results")
+    if not isinstance(results, list) or len(results) != len(expect_values):
+        raise ProtocolViolation(f"a batch reply does not hold {len(expect_values)} results")
+    replies = []
+    for item, expect in zip(results, expect_values, strict=True):
+        if not isinstance(item, dict):
+            raise ProtocolViolation("a batch result is not an object")
+        _check_keys(item, _RESULT_KEYS)
+        replies.append(_validate_body(item, expect))
+    return replies, events
+
+
+def _validate_body(message: dict[str, Any], expect_values: int | None) -> Reply:
     ok = message.get("ok")
     if type(ok) is not bool:  # noqa: E721
         raise ProtocolViolation("reply field ok is not a boolean")

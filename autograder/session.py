@@ -34,6 +34,7 @@ from autograder.protocol import (
     decode_payload,
     encode_frame,
     frame_length,
+    validate_batch_reply,
     validate_reply,
 )
 from autograder.sandbox import IsolationInfo, Limits, WorkerProcess, remove_tree
@@ -85,6 +86,7 @@ class WorkerSession:
         self._pending_init: int | None = None  # the init request's id: launched, not yet read
         self.next_id = 0
         self.starts = 0
+        self.batching = True  # checks may send their examples with `run_batch`
 
     # ---- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> WorkerSession:
@@ -153,6 +155,31 @@ class WorkerSession:
             raise RuntimeError("run() on a submission that did not load; check init_reply first")
         return self._call({"kind": "run", "steps": encode_program(steps)}, expect_values,
                           timeout_s or self.config.call_timeout_s)
+
+    def run_batch(self, programs: list[tuple[list[Any], int]],
+                  timeout_s: float | None = None) -> list[Reply]:
+        """Run independent programs (steps, how many values each reads) in one round trip.
+
+        Each program gets its own reply, as if sent alone by `run`; the batch's policy events are
+        recorded once. One deadline covers the whole batch. Raises WorkerDied as `run` does.
+        """
+        init = self.ensure_started()
+        if not init.ok:
+            raise RuntimeError("run_batch() on a submission that did not load")
+        request = {"kind": "batch", "programs": [encode_program(steps) for steps, _ in programs]}
+        expect = [reads for _, reads in programs]
+        request_id = self._send(request)
+        message = self._await(request_id, None, timeout_s or self.config.call_timeout_s,
+                              raw=True)
+        try:
+            replies, events = validate_batch_reply(message, request_id, expect)
+        except ProtocolViolation as exc:
+            reason = f"the worker's reply was invalid: {exc} {TAMPERED}"
+            self._tamper(reason)
+            self._stop_worker()
+            raise WorkerDied(Outcome.PROTOCOL, reason) from None
+        self.events.extend(events)
+        return replies
 
     def close(self) -> None:
         """Say goodbye, kill everything the worker started, then look for frames left behind.
@@ -226,8 +253,10 @@ class WorkerSession:
         self.worker.channel.send(encode_frame(request))
         return request_id
 
-    def _await(self, request_id: int, expect_values: int | None, timeout_s: float) -> Reply:
-        """Wait for the reply to `request_id`, within `timeout_s` of wall clock."""
+    def _await(self, request_id: int, expect_values: int | None, timeout_s: float,
+               raw: bool = False) -> Any:
+        """Wait for the reply to `request_id`, within `timeout_s` of wall clock; with `raw`,
+        return the decoded frame for the caller to validate."""
         assert self.worker is not None
         deadline = time.monotonic() + timeout_s
         buffer = bytearray()
@@ -249,9 +278,12 @@ class WorkerSession:
                     need = frame_length(bytes(buffer[:4]), MAX_REPLY_BYTES)
                 if need is not None and len(buffer) >= 4 + need:
                     message = decode_payload(bytes(buffer[4:4 + need]))
-                    reply = validate_reply(message, request_id, expect_values)
+                    reply = message if raw else validate_reply(message, request_id,
+                                                               expect_values)
                     if len(buffer) > 4 + need:
                         raise ProtocolViolation("the worker sent more than one reply frame")
+                    if raw:
+                        return message
                     self.events.extend(reply.events)
                     return reply
         except ProtocolViolation as exc:

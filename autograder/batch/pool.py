@@ -122,13 +122,14 @@ def record(setup: Setup, task: Task, report, status: str, started: float) -> Fin
                     len(report.failed), error, round(time.monotonic() - started, 3))
 
 
-def grade_task(setup: Setup, task: Task) -> Finished:
+def grade_task(setup: Setup, task: Task, cache=None) -> Finished:
     """Grade one submission with `grade()` and write its reports. Raises BatchAborted for setup
-    mistakes; anything else becomes that student's internal error."""
+    mistakes; anything else becomes that student's internal error. `cache`: the process's
+    `GradeCache`, shared by every grade it runs."""
     from autograder.grading import grade
 
     started = time.monotonic()
-    options = replace(setup.options, progress=None)
+    options = replace(setup.options, progress=None, cache=cache)
     try:
         with tempfile.TemporaryDirectory(prefix="mgrade-batch-") as scratch:
             report = grade(_as_submission(task.submission.path, Path(scratch)), options)
@@ -147,6 +148,9 @@ def _serve(conn, setup: Setup) -> None:  # pragma: no cover - runs in the gradin
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds grade(): workers stop
     try:
         warm_up(setup.options)
+        from autograder.gradecache import GradeCache
+
+        cache = GradeCache()  # examples, oracle answers and the isolation probe, for every grade
         conn.send(("ready", None))
         while True:
             try:
@@ -156,7 +160,7 @@ def _serve(conn, setup: Setup) -> None:  # pragma: no cover - runs in the gradin
             if task is None:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)  # nothing left to unwind
                 return
-            conn.send(("done", grade_task(setup, task)))
+            conn.send(("done", grade_task(setup, task, cache)))
     except BatchAborted as exc:
         conn.send(("fatal", str(exc)))
     except Exception as exc:  # noqa: BLE001 - say why this process cannot grade

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, sett
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
+from autograder.checks.batching import ExampleCache, GiveUp, run_batched
 from autograder.model import ComputationGraph, Outcome, Verdict
 from autograder.oracles import Oracle
 from autograder.protocol import Reply, StudentError
@@ -27,6 +28,8 @@ class CheckContext:
     max_examples: int
     params: dict[str, Any] = field(default_factory=dict)
     verdicts: dict[str, Verdict] = field(default_factory=dict)  # earlier verdicts of this grade
+    examples: ExampleCache | None = None  # examples drawn by earlier grades of this process
+    batch: bool = True  # send a property's examples in batches first (`checks.batching`)
 
     def seed_for(self, check_id: str) -> int:
         """A per-check seed: the grade's seed and the id, so checks do not share examples."""
@@ -73,9 +76,21 @@ def run_property(ctx: CheckContext, check_id: str, strategy: st.SearchStrategy,
     """Run `body` on examples from `strategy` (explicit ones first); return (tried, failure).
 
     Deterministic: the seed comes from the grade's seed and the check id, there is no example
-    database, and no deadline. A `WorkerDied` (a BaseException) stops the run at once instead of
-    being shrunk.
+    database, and no deadline. The examples first go to the worker in batches
+    (`autograder.checks.batching`); only when that does not show every example passing does the
+    live path run, one round trip per example, so hypothesis can shrink a failure. A `WorkerDied`
+    (a BaseException) stops the live run at once instead of being shrunk.
     """
+    if ctx.batch:
+        key = (check_id, ctx.seed_for(check_id), ctx.max_examples, repr(strategy),
+               repr(explicit))
+        before = len(ctx.session.events)
+        try:
+            tried = run_batched(ctx, key, lambda test: _hypothesis(ctx, check_id, strategy,
+                                                                   test, explicit)(), body)
+            return tried, None
+        except GiveUp:
+            del ctx.session.events[before:]  # the live run reports the events of what it runs
     tried = 0
 
     def test(example_value: Any) -> None:
@@ -83,22 +98,8 @@ def run_property(ctx: CheckContext, check_id: str, strategy: st.SearchStrategy,
         tried += 1
         body(example_value)
 
-    wrapped = given(strategy)(test)
-    for value in reversed(explicit):
-        wrapped = example(value)(wrapped)
-    wrapped = settings(
-        max_examples=ctx.max_examples,
-        database=None,
-        deadline=None,
-        derandomize=False,
-        report_multiple_bugs=False,
-        print_blob=False,
-        verbosity=Verbosity.quiet,
-        phases=(Phase.explicit, Phase.generate, Phase.shrink),
-        suppress_health_check=list(HealthCheck),
-    )(seed(ctx.seed_for(check_id))(wrapped))
     try:
-        wrapped()
+        _hypothesis(ctx, check_id, strategy, test, explicit)()
     except Failure as failure:
         return tried, failure
     except Flaky as flaky:  # the failure did not reproduce: the code is not deterministic
@@ -110,6 +111,25 @@ def run_property(ctx: CheckContext, check_id: str, strategy: st.SearchStrategy,
         return tried, Failure(Outcome.WRONG, "results change between identical calls",
                               "The same input gave different results on different calls.")
     return tried, None
+
+
+def _hypothesis(ctx: CheckContext, check_id: str, strategy: st.SearchStrategy,
+                test: Callable[[Any], None], explicit: tuple[Any, ...]) -> Callable[[], None]:
+    """`test` under hypothesis with the grader's settings: the same for the batch and live paths."""
+    wrapped = given(strategy)(test)
+    for value in reversed(explicit):
+        wrapped = example(value)(wrapped)
+    return settings(
+        max_examples=ctx.max_examples,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        report_multiple_bugs=False,
+        print_blob=False,
+        verbosity=Verbosity.quiet,
+        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        suppress_health_check=list(HealthCheck),
+    )(seed(ctx.seed_for(check_id))(wrapped))
 
 
 def _find_failure(exc: BaseException) -> Failure | None:

@@ -262,6 +262,12 @@ class Worker:
                 return {"ok": False, **self.error(exc, index)}
         return {"ok": True, "values": values}
 
+    def batch(self, request):
+        """Independent programs, each run as by `run` and answered on its own: an exception in
+        one is that program's error and does not stop the next (slots are per program)."""
+        return {"ok": True, "results": [self.run({"steps": steps})
+                                        for steps in request["programs"]]}
+
     def serve(self):
         while True:
             request = self.recv()
@@ -273,6 +279,8 @@ class Worker:
                 reply = self.init(request)
             elif kind == "run":
                 reply = self.run(request)
+            elif kind == "batch":
+                reply = self.batch(request)
             else:
                 reply = {"ok": False, "step": None, "error": {
                     "type": "ProtocolError", "message": "unknown request", "where": "",
