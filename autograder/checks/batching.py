@@ -28,7 +28,7 @@ from typing import Any
 
 from hypothesis.errors import HypothesisDeprecationWarning, UnsatisfiedAssumption
 
-from autograder.ops import OPS
+from autograder.ops import OPS, OPS_BY_NAME
 from autograder.protocol import Reply
 from autograder.session import WorkerDied
 from autograder.worker.steps import encode_program
@@ -122,9 +122,11 @@ class _Replay:
 
 
 def _copy(value: Any) -> Any:
-    """A private copy of an example; rows of the op table (frozen, shared) are kept as they are."""
+    """A private copy of an example; the op table and its rows (read-only, shared) are kept."""
+    shared: dict[int, Any] = {id(op): op for op in OPS}
+    shared[id(OPS_BY_NAME)] = OPS_BY_NAME
     try:
-        return copy.deepcopy(value, {id(op): op for op in OPS})
+        return copy.deepcopy(value, shared)
     except Exception as exc:
         raise GiveUp(f"an example cannot be copied ({type(exc).__name__})") from None
 
