@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -61,7 +62,7 @@ def main() -> int:
     ratio = best_grade / best_torch
     checks_time = min(reported)
     print(f"runs: {args.runs} (best of), isolation: {isolation}, oracle: {args.oracle}, "
-          f"score: {score}")
+          f"score: {score}, load average {os.getloadavg()[0]:.1f}")
     label = 'python -c "import torch"'
     print(f"{label:<34} {best_torch:8.3f} s")
     print(f"{'mgrade grade (ops + backprop)':<34} {best_grade:8.3f} s")
