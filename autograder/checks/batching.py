@@ -8,7 +8,8 @@
    generation deterministic, `assume` still rejects what it rejects). The drawn values are kept
    in an `ExampleCache`, so the next submission graded by the same process skips this step.
 2. **Send.** The programs go to the worker as `batch` requests: each runs on its own, and an
-   exception in one is that program's error only.
+   exception in one is that program's error only. An empty program follows, so a worker that an
+   example broke for later requests is found, as the live path finds it at the next example.
 3. **Replay.** The body runs again on every example, in order, its first `run` answered from the
    batch (any later `run` of the same example goes to the worker as usual).
 
@@ -244,12 +245,16 @@ def _send(session: Any, programs: list[Deferred]) -> list[Reply]:
     if any(p.reads is None or p.timeout_s is not None for p in programs):
         raise GiveUp("a program reads a count the student decides, or has its own deadline")
     replies: list[Reply] = []
-    for chunk in _chunks(programs):
-        if not chunk:
-            continue
-        try:
-            replies += session.run_batch([(programs[i].steps, programs[i].reads) for i in chunk])
-        except WorkerDied:
-            session.batching = False  # a hang or crash costs one batch deadline, not one per check
-            raise GiveUp("the worker died during a batch") from None
+    try:
+        for chunk in _chunks(programs):
+            if chunk:
+                replies += session.run_batch([(programs[i].steps, programs[i].reads)
+                                              for i in chunk])
+        # The live path sends a request after every example, so whatever an example breaks in
+        # the worker (a thread stealing requests, a closed pipe) shows at the next one. A batch
+        # is followed by an empty program for the same reason.
+        session.run([], 0)
+    except WorkerDied:
+        session.batching = False  # a hang or crash costs one batch deadline, not one per check
+        raise GiveUp("the worker died during a batch") from None
     return replies
