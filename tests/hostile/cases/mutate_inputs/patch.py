@@ -1,5 +1,5 @@
-# mul zeroes its right operand's .data after computing: the forward value is right, but the
-# backward pass (which reads the operands' data) is not.
+# mul zeroes its right operand's .data after computing: the forward value is right, but the input
+# changed (the forward check reads it back) and the backward pass reads the zeroed data.
 _mul = Value.__mul__
 
 
