@@ -55,14 +55,16 @@ def leaf_lines(op: Op, inputs: dict[str, float], grads: dict[str, float] | None 
     return lines
 
 
-def forward_snippet(op: Op, inputs: dict[str, float], expected: float, got: str) -> str:
+def forward_snippet(op: Op, inputs: dict[str, float], expected: float, got: str,
+                    source: str) -> str:
+    """`source` names where `expected` comes from (the oracle's label, e.g. "PyTorch")."""
     lines = [IMPORT_LINE, *leaf_lines(op, inputs), f"out = {expression(op, inputs)}",
-             f"print(out.data)  # expected {literal(expected)} (PyTorch), got {got}"]
+             f"print(out.data)  # expected {literal(expected)} ({source}), got {got}"]
     return "\n".join(lines)
 
 
 def backward_snippet(op: Op, inputs: dict[str, float], grads: dict[str, float], upstream: float,
-                     aliased: bool, operand: str, expected: float, got: str) -> str:
+                     aliased: bool, operand: str, expected: float, got: str, source: str) -> str:
     lines = [IMPORT_LINE, *leaf_lines(op, inputs, grads, aliased),
              f"out = {expression(op, inputs, aliased)}"]
     if op.derived and upstream == 1.0:
@@ -71,7 +73,7 @@ def backward_snippet(op: Op, inputs: dict[str, float], grads: dict[str, float], 
         lines.append(f"out.grad = {literal(upstream)}  # the gradient flowing into out")
         lines.append("out._backward()" if not op.derived else
                      "# then call _backward() on every node from out down to the leaves")
-    lines.append(f"print({operand}.grad)  # expected {literal(expected)} (PyTorch), got {got}")
+    lines.append(f"print({operand}.grad)  # expected {literal(expected)} ({source}), got {got}")
     return "\n".join(lines)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -108,3 +109,24 @@ def test_network_twins_agree(layers, data):
                  *zip(sum(got.outputs_after, []), sum(want.outputs_after, []), strict=True)]
         for g, e in pairs:
             assert close(g, e, GRAPH_RTOL, 1.0), (loss, g, e)
+
+
+@pytest.mark.slow
+def test_feedback_names_the_oracle_that_produced_the_expected_values(tmp_path: Path) -> None:
+    """A self-check's "expected" values come from the pure-Python oracle: its feedback says so,
+    and only the official grade's feedback says PyTorch."""
+    from autograder.demo import discover, materialize
+    from autograder.grading import GradeOptions, grade
+
+    example = next(e for e in discover() if e.name == "wrong_tanh_derivative")
+    submission = materialize(example, tmp_path)
+    texts = {}
+    for oracle in ("python", "torch"):
+        report = grade(submission, GradeOptions(assignments=["ops"], oracle=oracle))
+        (tanh,) = [r for r in report.results if r.check_id == "engine.tanh.backward"]
+        passed = next(r for r in report.results if r.passed)
+        texts[oracle] = "\n".join([tanh.verdict.summary, tanh.verdict.feedback,
+                                   tanh.verdict.repro or "", passed.verdict.summary])
+    assert "PyTorch" not in texts["python"] and "(the self-check oracle)" in texts["python"]
+    assert "matches the self-check oracle" in texts["python"]
+    assert "(PyTorch)" in texts["torch"] and "matches PyTorch" in texts["torch"]

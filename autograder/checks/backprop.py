@@ -69,7 +69,7 @@ def _graph_check(check_id: str, ctx: CheckContext, strategy: st.SearchStrategy[G
         reply = ctx.session.run(program.steps, program.reads)
         if not reply.ok:
             assert reply.error is not None
-            snippet = graph.snippet("out", 0.0, "").rsplit("\n", 1)[0]
+            snippet = graph.snippet("out", 0.0, "", ctx.oracle.label).rsplit("\n", 1)[0]
             raise failure_from_error(reply, "backward() on this graph", snippet)
         scale = max(abs(v) for v in expected)
         names = [f"x{i}" for i in range(len(graph.leaves))] + [
@@ -83,7 +83,7 @@ def _graph_check(check_id: str, ctx: CheckContext, strategy: st.SearchStrategy[G
             summary = (f"after {names[-1]}.backward(), {names[index]}.grad is {show(got)}, "
                        f"expected {want!r}")
             raise Failure(Outcome.WRONG, summary, summary + ".",
-                          graph.snippet(f"#{index}", want, show(got)),
+                          graph.snippet(f"#{index}", want, show(got), ctx.oracle.label),
                           data=(graph, read, reply.values, expected, {read[i] for i in wrong}))
 
     tried, failure = run_property(ctx, check_id, strategy, body)
@@ -187,7 +187,7 @@ class Fanout:
             outs.append(slot)
         return x, outs
 
-    def snippet(self, expected: float, got: str) -> str:
+    def snippet(self, expected: float, got: str, source: str) -> str:
         lines = [IMPORT_LINE, f"x = Value({literal(self.x)})",
                  f"x.grad = {literal(self.held)}  # gradient it already holds"]
         for name, chain in zip(("y", "z"), self.chains, strict=True):
@@ -198,7 +198,7 @@ class Fanout:
                 text = substitute(expr, {"a": text if text == "x" else f"({text})"})
             lines.append(f"{name} = {text}")
         lines += ["y.backward()", "z.backward()",
-                  f"print(x.grad)  # expected {literal(expected)} (PyTorch), got {got}"]
+                  f"print(x.grad)  # expected {literal(expected)} ({source}), got {got}"]
         return "\n".join(lines)
 
 
@@ -235,14 +235,15 @@ def _fanout_check(check_id: str, ctx: CheckContext, ops: list[str]) -> Verdict:
         reply = ctx.session.run(program.steps, program.reads)
         if not reply.ok:
             raise failure_from_error(reply, "backward() on two outputs sharing a leaf",
-                                     fanout.snippet(expected[0], "?").rsplit("\n", 1)[0])
+                                     fanout.snippet(expected[0], "?", ctx.oracle.label)
+                                     .rsplit("\n", 1)[0])
         got, want = reply.values[0], expected[0]
         if not close(got, want, GRAPH_RTOL, max(abs(want), abs(fanout.held), 1.0)):
             summary = (f"after y.backward() and z.backward() on two outputs of x (which held "
                        f"grad {fanout.held!r}), x.grad is {show(got)}, expected {want!r}")
             raise Failure(Outcome.WRONG, summary, summary + ". Gradients must add up: the one a "
                           "leaf already holds and every path's contribution.",
-                          fanout.snippet(want, show(got)))
+                          fanout.snippet(want, show(got), ctx.oracle.label))
 
     tried, failure = run_property(ctx, check_id, fanouts(ops), body)
     return verdict_from(check_id, tried, failure, "gradients add up over two outputs and into "
@@ -256,7 +257,7 @@ def random_graphs_check(ctx: CheckContext) -> Verdict:
     if not ops:
         return _blocked(check_id, NO_OP)
     return _graph_check(check_id, ctx, graphs(ops, max_nodes=10, share=True, min_nodes=2),
-                        "random graphs over every working op match PyTorch")
+                        f"random graphs over every working op match {ctx.oracle.label}")
 
 
 def deep_check(ctx: CheckContext) -> Verdict:

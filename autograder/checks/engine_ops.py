@@ -104,7 +104,7 @@ def forward_check(op: Op) -> CheckDef:
                 program.read(refs[name], "grad")
             reply = ctx.session.run(program.steps, program.reads)
             if not reply.ok:
-                snippet = forward_snippet(op, inputs, 0.0, "").rsplit("\n", 1)[0]
+                snippet = forward_snippet(op, inputs, 0.0, "", "").rsplit("\n", 1)[0]
                 raise failure_from_error(reply, f"`{call_example(op, inputs)}`", snippet)
             (got, *after), (want, *before) = reply.values, ctx.oracle.run(program)
             _inputs_unchanged(op, inputs, after, before)
@@ -113,11 +113,11 @@ def forward_check(op: Op) -> CheckDef:
                 detail = relative_error(got, want)
                 raise Failure(Outcome.WRONG, summary,
                               f"{summary}{f' ({detail})' if detail else ''}.",
-                              forward_snippet(op, inputs, want, show(got)))
+                              forward_snippet(op, inputs, want, show(got), ctx.oracle.label))
 
         tried, failure = run_property(ctx, check_id, op.domain(), body, explicit=op.pinned)
         return verdict_from(check_id, tried, failure,
-                            f"`{op.expr}` matches PyTorch on {tried} generated inputs")
+                            f"`{op.expr}` matches {ctx.oracle.label} on {tried} generated inputs")
 
     return CheckDef(check_id, f"{op.name}: forward value", f"op:{op.name}", run)
 
@@ -130,7 +130,7 @@ def _inputs_unchanged(op: Op, inputs: dict[str, Any], after: list, before: list[
             continue
         call = f"`{call_example(op, inputs)}`"
         summary = f"{call} changed its input: {name}.{attr} was {want!r}, and is {show(got)} after"
-        snippet = (forward_snippet(op, inputs, 0.0, "").rsplit("\n", 1)[0]
+        snippet = (forward_snippet(op, inputs, 0.0, "", "").rsplit("\n", 1)[0]
                    + f"\nprint({name}.{attr})  # expected {want!r} (unchanged), got {show(got)}")
         raise Failure(Outcome.WRONG, summary,
                       f"{summary} the op. An op must build a new Value for its result and leave "
@@ -171,7 +171,7 @@ def backward_check(op: Op) -> CheckDef:
                 else:
                     doing = f"the backward pass of `{expr}`"
                 snippet = backward_snippet(op, case.inputs, case.grads, case.upstream,
-                                           case.aliased, "a", 0.0, "").rsplit("\n", 1)[0]
+                                           case.aliased, "a", 0.0, "", "").rsplit("\n", 1)[0]
                 raise failure_from_error(reply, doing, snippet)
             expected = ctx.oracle.run(program)
             wrong = [name for name, got, want in zip(names, reply.values, expected, strict=True)
@@ -180,7 +180,8 @@ def backward_check(op: Op) -> CheckDef:
             if wrong:
                 got = dict(zip(names, reply.values, strict=True))
                 want = dict(zip(names, expected, strict=True))
-                failure = _wrong_grad(op, case, wrong[0], got[wrong[0]], want[wrong[0]])
+                failure = _wrong_grad(op, case, wrong[0], got[wrong[0]], want[wrong[0]],
+                                      ctx.oracle.label)
                 try:
                     failure.graph = op_graph(op, case.inputs, case.grads, case.upstream,
                                              case.aliased, got, want, set(wrong))
@@ -198,7 +199,8 @@ def backward_check(op: Op) -> CheckDef:
             if diagnosis:
                 failure.feedback += "\n" + diagnosis
         return verdict_from(check_id, tried, failure,
-                            f"gradients of `{op.expr}` match PyTorch on {tried} generated cases")
+                            f"gradients of `{op.expr}` match {ctx.oracle.label} on {tried} "
+                            "generated cases")
 
     return CheckDef(check_id, f"{op.name}: local derivative (backward)", f"op:{op.name}", run)
 
@@ -207,7 +209,8 @@ def _distinct(op: Op, case: Case) -> tuple[str, ...]:
     return ("a",) if case.aliased else op.operands
 
 
-def _wrong_grad(op: Op, case: Case, name: str, got: float | str, want: float) -> Failure:
+def _wrong_grad(op: Op, case: Case, name: str, got: float | str, want: float,
+                source: str) -> Failure:
     expr = expression(op, case.inputs, case.aliased)
     summary = f"after backward through `{expr}`, {name}.grad is {show(got)}, expected {want!r}"
     lines = [summary + "."]
@@ -225,7 +228,7 @@ def _wrong_grad(op: Op, case: Case, name: str, got: float | str, want: float) ->
             lines.append(f"The gradient flowing into the output was {case.upstream!r}; your result "
                          "ignores it. The chain rule multiplies the local derivative by out.grad.")
     repro = backward_snippet(op, case.inputs, case.grads, case.upstream, case.aliased, name, want,
-                             show(got))
+                             show(got), source)
     # A recognised mistake is the diagnosis; the finite-difference one is only for the rest.
     data = None if len(lines) > 1 else (case, name, got, want)
     return Failure(Outcome.WRONG, summary, "\n".join(lines), repro, data=data)

@@ -86,7 +86,7 @@ class Graph:
                                      *([node.k] if op.params else [])))
         return values
 
-    def snippet(self, ask: str, expected: float, got: str) -> str:
+    def snippet(self, ask: str, expected: float, got: str, source: str) -> str:
         """The graph as code a student can paste: leaves x0.., nodes n3.., then backward."""
         names = self.names()
         lines = [IMPORT_LINE] + [f"{n} = Value({literal(x)})"
@@ -97,7 +97,7 @@ class Graph:
         out = names[-1]
         lines.append(f"{out}.backward()")
         target = names[int(ask[1:])] if ask.startswith("#") else out
-        lines.append(f"print({target}.grad)  # expected {literal(expected)} (PyTorch), got {got}")
+        lines.append(f"print({target}.grad)  # expected {literal(expected)} ({source}), got {got}")
         return "\n".join(lines)
 
 

@@ -49,6 +49,11 @@ class Oracle(Protocol):
         """Which oracle this is, as reports name it (`torch 2.13.0 float64`)."""
         ...
 
+    @property
+    def label(self) -> str:
+        """What feedback calls the source of expected values: "PyTorch", "the self-check oracle"."""
+        ...
+
     def run(self, program: Program) -> list[float]:
         """Evaluate `program`'s engine steps; return the values its `read` steps ask for."""
         ...

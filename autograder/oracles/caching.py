@@ -31,6 +31,10 @@ class CachingOracle:
     def name(self) -> str:
         return self.inner.name
 
+    @property
+    def label(self) -> str:
+        return self.inner.label
+
     def run(self, program: Program) -> list[float]:
         key = json.dumps(program.wire(), separators=(",", ":"))
         found = self._runs.get(key)

@@ -76,6 +76,7 @@ class PythonOracle(Evaluator):
     """Evaluate programs in pure Python float64 (the self-check oracle)."""
 
     name = "python float64 (self-check oracle; official grades use torch)"
+    label = "the self-check oracle"
 
     def __init__(self, ops: Sequence[Op] = OPS) -> None:
         super().__init__()

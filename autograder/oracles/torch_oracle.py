@@ -42,6 +42,7 @@ class TorchOracle(Evaluator):
         super().__init__({"torch": torch})
         self.torch = torch
         self.name = f"torch {torch.__version__} float64"
+        self.label = "PyTorch"
         # an op whose expression is no tensor method (`a.softplus()`) names its torch twin
         self.twins = {op.expr: op.torch_twin for op in ops if op.torch_twin != op.expr}
 

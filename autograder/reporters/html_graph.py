@@ -10,9 +10,10 @@ from autograder.model import ComputationGraph, GraphNode
 from autograder.reporters.html_base import e
 from autograder.viz import WRONG_MARK, GraphvizUnavailable, fmt, graph_svg, node_state
 
-LEGEND = ("Each box is a Value: its data, the gradient PyTorch expects, and the gradient your code "
-          "produced. Boxes with a thick red border and the words \u201cWRONG grad\u201d differ "
-          "from PyTorch; \u201cnot read\u201d means this check did not look at that gradient.")
+LEGEND = ("Each box is a Value: its data, the expected gradient (from the oracle named at the top "
+          "of this page), and the gradient your code produced. Boxes with a thick red border and "
+          "the words \u201cWRONG grad\u201d differ from the expected one; \u201cnot read\u201d "
+          "means this check did not look at that gradient.")
 
 
 def first_wrong_sentence(graph: ComputationGraph) -> str:

@@ -115,13 +115,13 @@ def mlp_backward(ctx: CheckContext) -> Verdict:
                     break
         repro = loss_snippet(case, tail + [
             f"print(model.parameters()[{first}].grad)  # expected {run.grads[first]!r} "
-            f"(PyTorch), got {show(grads[first])}"])
+            f"({ctx.oracle.label}), got {show(grads[first])}"])
         raise Failure(Outcome.WRONG, summary, "\n".join(lines), repro)
 
     tried, failure = run_property(ctx, check_id, loss_cases(), body)
     return verdict_from(check_id, tried, failure,
-                        "every parameter's gradient matches PyTorch for hinge and MSE losses over "
-                        "small batches")
+                        f"every parameter's gradient matches {ctx.oracle.label} for hinge and MSE "
+                        "losses over small batches")
 
 
 SHOWN = 6  # gradients a zero_grad repro prints
@@ -242,7 +242,7 @@ def sgd_step(ctx: CheckContext) -> Verdict:
             i = wrong[0]
             summary = (f"after one SGD step (lr={case.lr!r}) on the {case.loss} loss of "
                        f"{net.text}, {net.label(i)}.data is {show(stepped[i])}, expected "
-                       f"{run.stepped[i]!r} (torch.optim.SGD)")
+                       f"{run.stepped[i]!r} ({ctx.oracle.label})")
             hint = ("The step is p.data -= lr * p.grad, so the gradients after loss.backward() "
                     "were wrong: see nn.mlp.backward.")
             raise Failure(Outcome.WRONG, summary, f"{summary}.\n{hint}", loss_snippet(
@@ -262,4 +262,4 @@ def sgd_step(ctx: CheckContext) -> Verdict:
     tried, failure = run_property(ctx, check_id, loss_cases(shapes, (1.0, 0.5, 0.25, 0.125)),
                                   body)
     return verdict_from(check_id, tried, failure,
-                        "one SGD step on the student's network matches torch.optim.SGD")
+                        f"one SGD step on the student's network matches {ctx.oracle.label}")

@@ -54,6 +54,7 @@ def positive_forward_cases(net: Net) -> st.SearchStrategy[ForwardCase]:
 
 def forward_property(ctx: CheckContext, check_id: str, cases: st.SearchStrategy[ForwardCase],
                      passed: str, explicit: tuple[ForwardCase, ...] = ()) -> Verdict:
+    """`passed`: the verdict's summary when every case passes; `{oracle}` names the oracle."""
     def body(case: ForwardCase) -> None:
         net = case.net
         prog = NetProgram(net, case.params)
@@ -78,23 +79,23 @@ def forward_property(ctx: CheckContext, check_id: str, cases: st.SearchStrategy[
         got_text = show(mine[0]) if per == 1 else show_list(mine)
         want_text = repr(theirs[0]) if per == 1 else repr(theirs)
         summary = (f"{net.text} with the parameters below returned {got_text} for input "
-                   f"{list(x)!r}, expected {want_text} (PyTorch)")
+                   f"{list(x)!r}, expected {want_text} ({ctx.oracle.label})")
         diagnosis = forward_diagnosis(ctx, net, case.params, case.batch, got)
         feedback = (f"{net.text}, parameters set through parameters() to "
                     f"{show_list(case.params)}, input {list(x)!r}: output {got_text}, expected "
                     f"{want_text}." + (f"\n{diagnosis}" if diagnosis else ""))
         raise Failure(Outcome.WRONG, summary, feedback,
-                      snippet(f"expected {want_text} (PyTorch), got {got_text}", x))
+                      snippet(f"expected {want_text} ({ctx.oracle.label}), got {got_text}", x))
 
     tried, failure = run_property(ctx, check_id, cases, body, explicit)
-    return verdict_from(check_id, tried, failure, passed)
+    return verdict_from(check_id, tried, failure, passed.format(oracle=ctx.oracle.label))
 
 
 def neuron_forward(ctx: CheckContext) -> Verdict:
     nets = st.builds(lambda nin, nonlin: Net("Neuron", nin, (1,), nonlin), st.integers(1, 4),
                      st.sampled_from([None, False, True]))
     return forward_property(ctx, "nn.neuron.forward", forward_cases(nets),
-                            "Neuron(nin) and Neuron(nin, nonlin=False) match PyTorch")
+                            "Neuron(nin) and Neuron(nin, nonlin=False) match {oracle}")
 
 
 def layer_forward(ctx: CheckContext) -> Verdict:
@@ -104,7 +105,7 @@ def layer_forward(ctx: CheckContext) -> Verdict:
     always = (ForwardCase(Net("Layer", 3, (1,)), [0.5, -1.0, 0.25, 0.125], [[1.0, 0.5, -2.0]]),)
     return forward_property(ctx, "nn.layer.forward", forward_cases(layers),
                             "Layer(nin, 1) returns a Value, Layer(nin, nout) a list of nout "
-                            "Values, both match PyTorch", always)
+                            "Values, both match {oracle}", always)
 
 
 HIDDEN_SINGLE = Net("MLP", 2, (3, 1, 1))  # a one-neuron hidden layer hands a lone Value on
@@ -121,7 +122,7 @@ def single_neuron_layer(ctx: CheckContext) -> Verdict:
                           [[0.25, 0.75]]),)
     return forward_property(ctx, "nn.layer.single_neuron", positive_forward_cases(HIDDEN_SINGLE),
                             "MLP(2, [3, 1, 1]) works: a one-neuron hidden layer's Value feeds "
-                            "the next layer, and the output matches PyTorch", always)
+                            "the next layer, and the output matches {oracle}", always)
 
 
 MLP_SHAPES = (Net("MLP", 3, (4, 4, 1)), Net("MLP", 2, (3, 1)), Net("MLP", 2, (3, 2)),
@@ -132,5 +133,5 @@ def mlp_forward(ctx: CheckContext) -> Verdict:
     negative = Net("MLP", 2, (3, 1))  # all zero but the output bias: the score must be -0.5
     always = (ForwardCase(negative, [0.0] * (negative.size - 1) + [-0.5], [[1.0, -1.0]]),)
     return forward_property(ctx, "nn.mlp.forward", forward_cases(st.sampled_from(MLP_SHAPES)),
-                            "MLP outputs match PyTorch (ReLU hidden layers, linear output layer)",
+                            "MLP outputs match {oracle} (ReLU hidden layers, linear output layer)",
                             always)

@@ -124,7 +124,8 @@ def execute(ctx: CheckContext, prog: NetProgram, snippet: Callable[[str], str],
         blocked = blocked_by is not None and ctx.passed(blocked_by) is False
         if blocked_by and not blocked:
             feedback += (f"\nThis check sets the network's weights and biases through "
-                         f"parameters(), so it cannot compare {net.text} with PyTorch until "
+                         f"parameters(), so it cannot compare {net.text} with "
+                         f"{ctx.oracle.label} until "
                          f"`{blocked_by}` passes.")
         raise Failure(Outcome.BLOCKED if blocked else Outcome.WRONG, summary, feedback,
                       count_snippet(net, count, distinct))
