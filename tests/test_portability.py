@@ -26,22 +26,24 @@ TANH = [["value", 0.5], ["apply", "a.tanh()", {"a": 0}], ["read", 1, "data"]]
 
 HIDDEN = ("fcntl", "pwd", "grp", "resource", "termios", "tty", "pty")
 
+# Pasted at the top of each subprocess script: behave as a platform that has none of HIDDEN.
+HIDE = f"""HIDDEN = set({HIDDEN!r})
+
+class Hide:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in HIDDEN:
+            raise ImportError(f"No module named {{name!r}}", name=name)
+        return None
+
+for name in HIDDEN:
+    sys.modules.pop(name, None)
+sys.meta_path.insert(0, Hide())"""
+
 SCRIPT = textwrap.dedent('''
     import importlib, json, pkgutil, sys
     from pathlib import Path
 
-    HIDDEN = set(@HIDDEN@)
-
-    class Hide:
-        """Behave as a platform that has none of HIDDEN."""
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] in HIDDEN:
-                raise ImportError(f"No module named {name!r}", name=name)
-            return None
-
-    for name in HIDDEN:
-        sys.modules.pop(name, None)
-    sys.meta_path.insert(0, Hide())
+    @HIDE@
 
     import autograder
     imported = []
@@ -71,7 +73,7 @@ SCRIPT = textwrap.dedent('''
     print(json.dumps({"imported": imported, "level": info.level.value, "note": info.note,
                       "doctor": doctor.output, "doctor_exit": doctor.exit_code,
                       "started": started, "leaked": leaked}))
-''').replace("@HIDDEN@", repr(HIDDEN))
+''').replace("@HIDE@", HIDE)
 
 
 def test_without_unix_modules_everything_imports_and_the_process_level_says_why(
@@ -103,17 +105,7 @@ WINDOWS = textwrap.dedent('''
     import json, os, select, signal, subprocess, sys, time
     from pathlib import Path
 
-    HIDDEN = {"fcntl", "pwd", "grp", "resource", "termios", "tty", "pty"}
-
-    class Hide:
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] in HIDDEN:
-                raise ImportError(f"No module named {name!r}", name=name)
-            return None
-
-    for name in HIDDEN:
-        sys.modules.pop(name, None)
-    sys.meta_path.insert(0, Hide())
+    @HIDE@
     del os.killpg
     del signal.SIGSTOP
 
@@ -171,7 +163,7 @@ WINDOWS = textwrap.dedent('''
     seen["output"] = session.student_output()
     seen["leaked"] = sorted(HIDDEN & set(sys.modules))
     print(json.dumps(seen))
-''').replace("@ADD@", repr(ADD)).replace("@TANH@", repr(TANH))
+''').replace("@HIDE@", HIDE).replace("@ADD@", repr(ADD)).replace("@TANH@", repr(TANH))
 
 SUBMISSION = (REFERENCE / "engine.py").read_text() + textwrap.dedent('''
     import os as _os
