@@ -8,7 +8,6 @@ it was running, and a grader bug is reported as an internal error, never as the 
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 import time
 import traceback
@@ -31,6 +30,7 @@ from autograder.policy import (
     PolicyViolation,
     describe,
     describe_use,
+    has_stand_in,
     scan_submission,
 )
 from autograder.prerequisites import Planned, load_assignments, plan_checks
@@ -123,8 +123,7 @@ def _session_config(assignment: Assignment, planned: list[Planned],
         start_timeout_s=max(2 * limits.call_timeout_s, 5.0),
         output_cap_bytes=limits.output_cap_kb * 1024,
         watch_imports=watch,
-        stand_ins=tuple(name for name in assignment.forbidden_imports
-                        if name not in sys.stdlib_module_names),
+        stand_ins=tuple(filter(has_stand_in, assignment.forbidden_imports)),
         want_nn=any(p.check.wants_nn for p in planned),
         limits=Limits(memory_mb=limits.memory_mb,
                       cpu_s=int(max(60, limits.call_timeout_s * 30))),

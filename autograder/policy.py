@@ -13,6 +13,7 @@ that compares against torch is not the student's engine and must not be flagged.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -126,12 +127,20 @@ def describe(violation: PolicyViolation) -> str:
     return f"{violation.file} line {violation.line}: {what} (not allowed in this assignment)"
 
 
+def has_stand_in(module: str) -> bool:
+    """Forbidden libraries outside the standard library import as a stand-in in the worker
+    (never the real module); forbidden standard modules import for real and are logged."""
+    return module not in sys.stdlib_module_names
+
+
 def describe_use(violation: PolicyViolation) -> str:
     """`describe`, plus what needs the import, or that nothing does and it costs nothing."""
     if not violation.used:
+        why = (f"the grader replaces {violation.module} with a stand-in that cannot compute "
+               "anything" if has_stand_in(violation.module) else
+               f"the grader logs every use of {violation.module}")
         return (f"{describe(violation)}. Nothing in your code uses it, so it costs no points, "
-                f"but please remove it: the grader replaces {violation.module} with a stand-in "
-                f"that cannot compute anything.")
+                f"but please remove it: {why}.")
     if violation.at_import_time:
         return f"{describe(violation)}; code that runs at import time uses it"
     return f"{describe(violation)}; used by {', '.join(violation.used_in)}"

@@ -155,7 +155,7 @@ def test_random_graphs_use_the_new_op(sessions: dict[str, WorkerSession], graph)
     assert worker.ok
     for got in (python, list(worker.values)):
         assert all(close(g, e, GRAPH_RTOL, scale) for g, e in zip(got, expected, strict=True))
-    snippet = graph.snippet("out", expected[-1], "?")
+    snippet = graph.snippet("out", expected[-1], "?", "PyTorch")
     assert ("softplus()" in snippet) == any(node.op == "softplus" for node in graph.nodes)
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograder.loader import StagedSubmission, load_submission
-from autograder.policy import FORBIDDEN_IMPORTS, PolicyViolation, describe, scan_submission
+from autograder.policy import (
+    FORBIDDEN_IMPORTS,
+    PolicyViolation,
+    describe,
+    describe_use,
+    scan_submission,
+)
 
 ENGINE = "class Value:\n    pass\n"
 
@@ -222,3 +228,12 @@ def test_use_at_import_time_or_an_import_inside_a_method(tmp_path: Path) -> None
     source = ("import numpy\nPI = numpy.pi\nclass Value:\n    def exp(self):\n"
               "        import torch\n        return self\n")
     assert _used_in(tmp_path, source) == {"numpy@1": ("<module>",), "torch@5": ("Value.exp",)}
+
+
+def test_an_unused_import_is_told_what_the_grader_does_with_it(tmp_path: Path) -> None:
+    source = "import numpy as np\nimport subprocess\nclass Value:\n    pass\n"
+    found = {v.module: describe_use(v) for v in
+             scan(tmp_path, {"micrograd/__init__.py": "", "micrograd/engine.py": source})}
+    assert "costs no points" in found["numpy"] and "stand-in" in found["numpy"]
+    assert "costs no points" in found["subprocess"] and "stand-in" not in found["subprocess"]
+    assert "logs every use of subprocess" in found["subprocess"]
