@@ -195,15 +195,17 @@ def _check_in_session(item: Planned, session: WorkerSession, oracle: Oracle,
                        dict(item.spec.params) if item.spec else {}, verdicts,
                        cache.examples if cache is not None else None, session.batching)
     before = len(session.events)
+    printed_before = session.output_mark()
     verdict = _run_check(item.check, ctx, session)
     # An import fires its event once, when the submission loads: it counts for every check that
     # worker runs, not only for the first.
     events = [*session.load_events, *session.events[before:]]
     if events:
         verdict = _runtime_policy(item.check.id, events, verdict)
-    if not verdict.passed and session.output:
-        printed = session.student_output()[-OUTPUT_IN_FEEDBACK:]
-        verdict = replace(verdict, feedback=f"{verdict.feedback}\n\nYour code printed:\n{printed}")
+    printed = session.student_output(since=printed_before)
+    if not verdict.passed and printed:  # only what this check's calls printed
+        verdict = replace(verdict, feedback=f"{verdict.feedback}\n\nYour code printed while this "
+                          f"check ran:\n{printed[-OUTPUT_IN_FEEDBACK:]}")
     return verdict
 
 

@@ -226,12 +226,18 @@ class WorkerSession:
     def output_dropped(self) -> int:
         return self.printed.dropped
 
-    def student_output(self) -> str:
-        """What the worker printed (capped), with a note of how much was dropped."""
-        text = self.printed.kept.decode("utf-8", "replace")
-        if self.output_dropped:
-            text += f"\n[... {self.output_dropped} more bytes of output discarded]"
+    def student_output(self, since: tuple[int, int] = (0, 0)) -> str:
+        """What the workers printed (capped), with a note of how much was dropped; `since`: only
+        what came after that `output_mark()`."""
+        kept, dropped = since
+        text = self.printed.kept[kept:].decode("utf-8", "replace")
+        if self.output_dropped > dropped:
+            text += f"\n[... {self.output_dropped - dropped} more bytes of output discarded]"
         return text
+
+    def output_mark(self) -> tuple[int, int]:
+        """Where the output stands now, for `student_output(since=...)`."""
+        return len(self.printed.kept), self.printed.dropped
 
     # ---- one request/reply -------------------------------------------------------------------
     def _call(self, request: dict[str, Any], expect_values: int | None, timeout_s: float) -> Reply:

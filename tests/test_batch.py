@@ -229,9 +229,9 @@ def test_a_submission_past_its_deadline_is_stopped_listed_and_retried(
         tmp_path: Path, manifests: Path, reference_engine: str) -> None:
     subs, out = tmp_path / "subs", tmp_path / "graded"
     (subs / "slow").mkdir(parents=True)
-    # Correct but slow to import: every worker it starts (one per op group) waits 0.3 s, so its
-    # grade takes seconds however fast the checks themselves run.
-    (subs / "slow" / "engine.py").write_text(reference_engine + "\nimport time\ntime.sleep(0.3)\n")
+    # Correct but slow to import: its worker waits 1.5 s before the first check, so its grade
+    # takes longer than the deadline however fast the checks themselves run.
+    (subs / "slow" / "engine.py").write_text(reference_engine + "\nimport time\ntime.sleep(1.5)\n")
     (subs / "broken.zip").write_bytes(b"not a zip")
     run = mgrade("grade-all", subs, "--out", out, "-a", "ops", "--assignments-dir", manifests,
                  "--oracle", "python", "--timeout", "1", "--jobs", "1", cwd=tmp_path)

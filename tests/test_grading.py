@@ -507,6 +507,45 @@ def test_a_hanging_or_crashing_op_costs_only_its_own_checks(case: str, tmp_path:
         assert reason in broken.verdict.summary
 
 
+PRINTS_IN_MUL_AND_TANH = """
+_mul = Value.__mul__
+
+
+def _mul_that_prints(self, other):
+    print("mul was called")
+    return _mul(self, other)
+
+
+def _tanh_that_prints(self):
+    print("tanh was called")
+    return Value(0.5)
+
+
+Value.__mul__ = _mul_that_prints
+Value.tanh = _tanh_that_prints
+"""
+
+
+def test_a_failed_check_shows_only_what_its_own_calls_printed(tmp_path: Path) -> None:
+    """Every op check runs in one worker: a failure must not quote what other checks printed."""
+    submission = tmp_path / "submission"
+    shutil.copytree(REFERENCE_PACKAGE, submission / "micrograd",
+                    ignore=shutil.ignore_patterns("__pycache__", "nn.py", "viz.py"))
+    engine = submission / "micrograd" / "engine.py"
+    engine.write_text(engine.read_text(encoding="utf-8") + PRINTS_IN_MUL_AND_TANH,
+                      encoding="utf-8")
+    dirs = [reduced_manifests(tmp_path / "assignments", 5)]
+
+    report = grade(submission, GradeOptions(["ops"], assignment_dirs=dirs, oracle="python",
+                                            only=("engine.mul.forward", "engine.tanh.forward")))
+
+    assert result(report, "engine.mul.forward").verdict.passed
+    tanh = result(report, "engine.tanh.forward").verdict
+    assert tanh.outcome is Outcome.WRONG
+    assert "Your code printed while this check ran:\ntanh was called" in tanh.feedback
+    assert "mul was called" not in tanh.feedback
+
+
 # ---- the demo -----------------------------------------------------------------------------------
 
 

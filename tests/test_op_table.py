@@ -90,7 +90,7 @@ def _checks() -> dict[str, CheckDef]:
 def test_one_row_gives_the_op_its_two_checks() -> None:
     checks = _checks()
     forward, backward = checks["engine.softplus.forward"], checks["engine.softplus.backward"]
-    assert (forward.group, backward.group) == ("op:softplus", "op:softplus")
+    assert (forward.group, backward.group) == ("ops", "ops")  # one worker for every op check
     assert backward.needs == ("engine.softplus.forward",)
     assert forward.placeholders == {"op": "softplus", "operation": "a.softplus()", "kind": "core"}
     assert list(checks)[:-2] == [check.id for check in op_checks(OPS)]

@@ -37,6 +37,9 @@ from autograder.ir import Program
 from autograder.model import Outcome, Verdict
 from autograder.ops import OPS, Op
 
+# Every op check runs in one worker (a fresh one after a crash or a hang): a worker per op cost
+# more than the checks themselves.
+GROUP = "ops"
 FD_RTOL = 1e-4  # how close a central difference must be to count as "agrees with your forward"
 
 
@@ -119,7 +122,7 @@ def forward_check(op: Op) -> CheckDef:
         return verdict_from(check_id, tried, failure,
                             f"`{op.expr}` matches {ctx.oracle.label} on {tried} generated inputs")
 
-    return CheckDef(check_id, f"{op.name}: forward value", f"op:{op.name}", run)
+    return CheckDef(check_id, f"{op.name}: forward value", GROUP, run)
 
 
 def _inputs_unchanged(op: Op, inputs: dict[str, Any], after: list, before: list[float]) -> None:
@@ -202,7 +205,8 @@ def backward_check(op: Op) -> CheckDef:
                             f"gradients of `{op.expr}` match {ctx.oracle.label} on {tried} "
                             "generated cases")
 
-    return CheckDef(check_id, f"{op.name}: local derivative (backward)", f"op:{op.name}", run)
+    return CheckDef(check_id, f"{op.name}: local derivative (backward)", GROUP,
+                    run)
 
 
 def _distinct(op: Op, case: Case) -> tuple[str, ...]:

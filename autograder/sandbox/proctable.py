@@ -11,6 +11,7 @@ import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 KILL_PATIENCE_S = 5.0  # how long a kill sweep keeps looking for stragglers
 
@@ -43,8 +44,49 @@ def process_table() -> dict[int, ProcInfo]:
 
 
 def children(pid: int, table: dict[int, ProcInfo] | None = None) -> list[int]:
-    table = process_table() if table is None else table
+    """`pid`'s children (zombies included): from its own /proc entry where the kernel lists
+    them, else from a scan of every process (or from `table`, when given)."""
+    if table is None:
+        listed = _listed_children(pid)
+        if listed is not None:
+            return listed
+        table = process_table()
     return [p for p, info in table.items() if info.ppid == pid]
+
+
+@cache
+def _children_files() -> bool:
+    """Whether this kernel lists a task's children in /proc/<pid>/task/<tid>/children."""
+    me = os.getpid()
+    return os.path.exists(f"/proc/{me}/task/{me}/children")
+
+
+def _listed_children(pid: int) -> list[int] | None:
+    """Children from /proc/<pid>/task/*/children (one file per thread: a child belongs to the
+    thread that forked it); [] when `pid` is gone; None without those files."""
+    if not _children_files():
+        return None
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    found: list[int] = []
+    for tid in threads:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as f:
+                found += [int(child) for child in f.read().split()]
+        except (OSError, ValueError):
+            continue  # the thread exited meanwhile
+    return found
+
+
+def state(pid: int) -> str | None:
+    """`pid`'s state letter (R, S, Z, ...), or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0].decode()
+    except (OSError, IndexError):
+        return None
 
 
 def descendants(roots: Iterable[int], table: dict[int, ProcInfo]) -> set[int]:
@@ -92,12 +134,5 @@ def wait_gone(pids: list[int]) -> None:
     becomes a zombie only after the kernel has killed and reaped every other one in it."""
     deadline = time.monotonic() + KILL_PATIENCE_S
     for pid in pids:
-        while time.monotonic() < deadline:
-            try:
-                with open(f"/proc/{pid}/stat", "rb") as f:
-                    state = f.read().rsplit(b")", 1)[1].split()[0]
-            except (OSError, IndexError):
-                break
-            if state in (b"Z", b"X"):
-                break
+        while time.monotonic() < deadline and state(pid) not in (None, "Z", "X"):
             time.sleep(0.005)

@@ -13,7 +13,14 @@ import signal
 import sys
 import time
 
-from autograder.sandbox.proctable import KILL_PATIENCE_S, descendants, process_table, signal_all
+from autograder.sandbox.proctable import (
+    KILL_PATIENCE_S,
+    children,
+    descendants,
+    process_table,
+    signal_all,
+    state,
+)
 
 
 class Reaper:
@@ -33,10 +40,8 @@ class Reaper:
         up as zombies; children it had before (`keep`) are left to whoever started them.
         """
         self.live.discard(pid)
-        me = os.getpid()
-        for child, info in process_table().items():
-            if info.ppid == me and info.state == "Z" and child not in keep \
-                    and child not in self.live:
+        for child in children(os.getpid()):
+            if child not in keep and child not in self.live and state(child) == "Z":
                 with contextlib.suppress(ChildProcessError, OSError):
                     os.waitpid(child, os.WNOHANG)
 

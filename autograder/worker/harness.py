@@ -52,6 +52,7 @@ _unpack = struct.unpack
 _read = os.read
 _write = os.write
 _exit = os._exit
+_streams = (sys.stdout, sys.stderr)  # the originals, whatever the submission assigns later
 _eval = eval
 _compile = compile
 _type = type
@@ -113,6 +114,7 @@ class Worker:
         return _loads(self._read_exact(n).decode("utf-8"))
 
     def send(self, message):
+        _flush_output()  # what the request printed reaches the grader before its reply
         data = _dumps(message, allow_nan=False, separators=(",", ":")).encode("utf-8")
         frame = _pack(">I", _len(data)) + data
         while frame:
@@ -288,6 +290,14 @@ class Worker:
             reply["id"] = request.get("id")
             reply["events"] = self.take_events()
             self.send(reply)
+
+
+def _flush_output():
+    for stream in _streams:
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - closed or broken by the submission: nothing to send
+            pass
 
 
 def private_stdio():
