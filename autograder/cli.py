@@ -227,6 +227,7 @@ def doctor() -> None:
     """Say which isolation level, oracle and optional tools this machine offers."""
     import shutil
 
+    from autograder.checks.examplecache import describe_cache
     from autograder.oracles import torch_version
     from autograder.sandbox import detect_isolation
 
@@ -243,6 +244,7 @@ def doctor() -> None:
                                 "(apt-get install graphviz)"))
     click.echo("bwrap:     " + ("found" if shutil.which("bwrap") else
                                 "NOT found: install bubblewrap for the namespace isolation level"))
+    click.echo("examples:  " + describe_cache())
 
 
 # ---- demo --------------------------------------------------------------------------------------

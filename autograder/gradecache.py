@@ -5,14 +5,16 @@ A grade on its own makes a fresh `GradeCache`; `mgrade grade-all` keeps one per 
 (and passes it in `GradeOptions.cache`), so the second submission a process grades draws no
 example, asks the oracle nothing it asked before and probes no sandbox. None of it depends on the
 submission: the seed is fixed and hypothesis deterministic, so every submission sees the same
-examples, and a cached answer is the answer to the identical question.
+examples, and a cached answer is the answer to the identical question. The drawn examples are
+also kept on disk (`checks/examplecache.py`), so even a process's first grade draws only what no
+earlier process on the machine drew.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from autograder.checks.batching import ExampleCache
+from autograder.checks.examplecache import ExampleCache
 from autograder.oracles import load_oracle
 from autograder.oracles.caching import CachingOracle
 from autograder.sandbox import IsolationInfo, detect_isolation
@@ -20,7 +22,7 @@ from autograder.sandbox import IsolationInfo, detect_isolation
 
 @dataclass
 class GradeCache:
-    examples: ExampleCache = field(default_factory=ExampleCache)
+    examples: ExampleCache = field(default_factory=ExampleCache.from_environment)
     oracles: dict[str, CachingOracle] = field(default_factory=dict)
     isolations: dict[tuple[str | None, str | None], IsolationInfo] = field(default_factory=dict)
 

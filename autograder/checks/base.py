@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, sett
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
-from autograder.checks.batching import ExampleCache, GiveUp, run_batched
+from autograder.checks.batching import GiveUp, run_batched
+from autograder.checks.examplecache import ExampleCache
 from autograder.model import ComputationGraph, Outcome, Verdict
 from autograder.oracles import Oracle
 from autograder.protocol import Reply, StudentError
@@ -28,7 +29,7 @@ class CheckContext:
     max_examples: int
     params: dict[str, Any] = field(default_factory=dict)
     verdicts: dict[str, Verdict] = field(default_factory=dict)  # earlier verdicts of this grade
-    examples: ExampleCache | None = None  # examples drawn by earlier grades of this process
+    examples: ExampleCache | None = None  # examples drawn by earlier grades (`examplecache`)
     batch: bool = True  # send a property's examples in batches first (`checks.batching`)
 
     def seed_for(self, check_id: str) -> int:

@@ -6,7 +6,8 @@
    program and, instead of sending it, hands it over (`Deferred`). Hypothesis sees every example
    pass, so it draws exactly the examples a live run draws when nothing fails (the seed is fixed,
    generation deterministic, `assume` still rejects what it rejects). The drawn values are kept
-   in an `ExampleCache`, so the next submission graded by the same process skips this step.
+   in an `ExampleCache` (`checks.examplecache`: in memory, and on disk between processes), so
+   the next submission graded on the machine skips this step.
 2. **Send.** The programs go to the worker as `batch` requests: each runs on its own, and an
    exception in one is that program's error only. An empty program follows, so a worker that an
    example broke for later requests is found, as the live path finds it at the next example.
@@ -21,15 +22,15 @@ start, so hypothesis shrinks to the minimal counterexample and the feedback is t
 
 from __future__ import annotations
 
-import copy
+import pickle
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from hypothesis.errors import HypothesisDeprecationWarning, UnsatisfiedAssumption
 
-from autograder.ops import OPS, OPS_BY_NAME
+from autograder.checks.examplecache import DONE, REJECTED, RUN, Drawn, ExampleCache
+from autograder.checks.pickled import Unreadable, freeze, thaw
 from autograder.protocol import Reply
 from autograder.session import WorkerDied
 from autograder.worker.steps import encode_program
@@ -38,8 +39,6 @@ REPLY_BUDGET = 512 * 1024  # estimated reply bytes per batch request (the cap is
 RESULT_BYTES = 6 * 1024  # a result's error object at worst (900 characters, \u-escaped)
 VALUE_BYTES = 96  # one value at worst (a {"bad": "<type name>"} tag)
 MAX_PROGRAMS = 128  # programs per batch request
-
-RUN, DONE, REJECTED = "run", "done", "rejected"  # what the body did with an example
 
 
 class Deferred(BaseException):  # noqa: N818 - a BaseException: a body's `except Exception` misses it
@@ -54,37 +53,6 @@ class Deferred(BaseException):  # noqa: N818 - a BaseException: a body's `except
 
 class GiveUp(BaseException):  # noqa: N818 - a BaseException: hypothesis stops, does not shrink
     """The batch path cannot decide this check; the live path will."""
-
-
-@dataclass(frozen=True)
-class Drawn:
-    value: Any  # a private copy of what hypothesis drew
-    status: str  # RUN, DONE or REJECTED
-
-
-class ExampleCache:
-    """The examples hypothesis drew for each check, kept for the life of one grading process.
-
-    Keyed by everything that decides what hypothesis draws: the check, its seed, the example
-    budget, the strategy and the explicit examples. Values are stored as copies and handed out
-    as copies, so a body that changes its example cannot change the next submission's.
-    """
-
-    def __init__(self) -> None:
-        self._drawn: dict[tuple[Any, ...], tuple[Drawn, ...]] = {}
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, key: tuple[Any, ...]) -> tuple[Drawn, ...] | None:
-        found = self._drawn.get(key)
-        if found is None:
-            self.misses += 1
-        else:
-            self.hits += 1
-        return found
-
-    def put(self, key: tuple[Any, ...], drawn: list[Drawn]) -> None:
-        self._drawn[key] = tuple(drawn)
 
 
 class _Recording:
@@ -122,14 +90,17 @@ class _Replay:
         return getattr(self._session, name)
 
 
-def _copy(value: Any) -> Any:
-    """A private copy of an example; the op table and its rows (read-only, shared) are kept."""
-    shared: dict[int, Any] = {id(op): op for op in OPS}
-    shared[id(OPS_BY_NAME)] = OPS_BY_NAME
+def _keep(value: Any) -> bytes:
+    """An example as hypothesis drew it, before the body can change it (`checks.pickled`)."""
     try:
-        return copy.deepcopy(value, shared)
-    except Exception as exc:
-        raise GiveUp(f"an example cannot be copied ({type(exc).__name__})") from None
+        return freeze(value)
+    except (pickle.PicklingError, TypeError, ValueError, RecursionError) as exc:
+        raise GiveUp(f"an example cannot be kept ({type(exc).__name__})") from None
+
+
+def _copy(pickled: bytes) -> Any:
+    """A private copy of a kept example (raises `Unreadable` for bytes from a bad file)."""
+    return thaw(pickled)
 
 
 def _record(body: Callable[[Any], None], value: Any) -> tuple[str, Deferred | None]:
@@ -168,21 +139,14 @@ def run_batched(ctx: Any, key: tuple[Any, ...], draw: Callable[[Callable[[Any], 
     session = ctx.session
     if not getattr(session, "batching", False):
         raise GiveUp("this worker does not take batches")
-    cache: ExampleCache | None = ctx.examples
-    cached = cache.get(key) if cache is not None else None
     with warnings.catch_warnings():
         # the body's `assume` runs outside hypothesis on cached and replayed examples
         warnings.simplefilter("ignore", HypothesisDeprecationWarning)
         ctx.session = _Recording(session)
         try:
-            if cached is None:
-                drawn, deferred = _draw(draw, body)
-            else:
-                drawn, deferred = list(cached), _rebuild(cached, body)
+            drawn, deferred = _examples(ctx.examples, key, draw, body)
         finally:
             ctx.session = session
-        if cache is not None and cached is None:
-            cache.put(key, drawn)
         replies = iter(_send(session, [d for d in deferred if d is not None]))
         try:
             for item, program in zip(drawn, deferred, strict=True):
@@ -193,7 +157,7 @@ def run_batched(ctx: Any, key: tuple[Any, ...], draw: Callable[[Callable[[Any], 
                 else:
                     ctx.session = _Replay(session, encode_program(program.steps), next(replies))
                 try:
-                    body(_copy(item.value))
+                    body(_copy(item.pickled))
                 except GiveUp:
                     raise
                 except (Exception, WorkerDied) as exc:
@@ -203,6 +167,22 @@ def run_batched(ctx: Any, key: tuple[Any, ...], draw: Callable[[Callable[[Any], 
     return len(drawn)
 
 
+def _examples(cache: ExampleCache | None, key: tuple[Any, ...],
+              draw: Callable[[Callable[[Any], None]], None], body: Callable[[Any], None]
+              ) -> tuple[list[Drawn], list[Deferred | None]]:
+    """The examples and their first programs: from the cache when it has them, else drawn."""
+    cached = cache.get(key) if cache is not None else None
+    if cache is not None and cached is not None:
+        try:
+            return list(cached), _rebuild(cached, body)
+        except Unreadable:  # bytes from a damaged file: draw them again
+            cache.forget(key)
+    drawn, deferred = _draw(draw, body)
+    if cache is not None:
+        cache.put(key, drawn)
+    return drawn, deferred
+
+
 def _draw(draw: Callable[[Callable[[Any], None]], None], body: Callable[[Any], None]
           ) -> tuple[list[Drawn], list[Deferred | None]]:
     """Let hypothesis draw the examples, each run by the body up to its first program."""
@@ -210,7 +190,7 @@ def _draw(draw: Callable[[Callable[[Any], None]], None], body: Callable[[Any], N
     deferred: list[Deferred | None] = []
 
     def test(value: Any) -> None:
-        kept = _copy(value)
+        kept = _keep(value)
         try:
             status, program = _record(body, value)
         except UnsatisfiedAssumption:
@@ -232,7 +212,7 @@ def _rebuild(cached: tuple[Drawn, ...], body: Callable[[Any], None]) -> list[Def
             deferred.append(None)
             continue
         try:
-            status, program = _record(body, _copy(item.value))
+            status, program = _record(body, _copy(item.pickled))
         except UnsatisfiedAssumption:
             raise GiveUp("an example was rejected that was not before") from None
         if status != item.status:
