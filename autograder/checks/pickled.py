@@ -3,10 +3,10 @@
 A check body may change the example it is given (a list it appends to, a dict it edits), so the
 examples a process keeps (`checks.examplecache`) are stored pickled and every use loads its own
 copy, which is several times cheaper than `copy.deepcopy`. The same bytes go to the disk cache,
-so loading must be safe on a file someone else wrote: `thaw` builds nothing but plain data (None,
-bools, numbers, strings, bytes, lists, tuples, dicts), instances of the frozen dataclasses named
-in `EXAMPLE_CLASSES`, and the op table `OPS_BY_NAME` (a persistent id: a shared, read-only object
-is referred to, never copied). Anything else in a pickle makes it unreadable.
+so loading must be safe on a file someone else wrote: `thaw` builds nothing but plain data
+(None, bools, numbers, strings, bytes, lists, tuples, dicts, sets), instances of the frozen
+dataclasses named in `EXAMPLE_CLASSES`, and the op table `OPS_BY_NAME` (a persistent id: a
+shared, read-only object is referred to, never copied). Anything else makes a pickle unreadable.
 
 The allowed classes are never handed to the unpickler itself: each name resolves to a fresh
 function that calls the class's constructor, so a crafted pickle cannot change a class (pickle's
