@@ -10,6 +10,10 @@ durations and a profile of one in-process grade). Never asserts.
     .venv/bin/python benchmarks/batch.py [-n 12] [--jobs 2] [-a ops -a backprop] [--profile]
                                          [--no-loop]
 
+Both sides keep drawn examples in one private cache directory (`MGRADE_CACHE_DIR`), empty when the
+run starts: grade-all runs first and fills it, so the loop's grades find their examples on disk,
+as a TA's second and later `mgrade grade` on one machine do. The user's own cache is untouched.
+
 "After start-up" is the mean time of one `grade()` inside grade-all (each grading process grades
 one submission at a time, so that is seconds per submission per core once torch and hypothesis
 are loaded). With --no-loop only grade-all runs (for the slow assignments).
@@ -51,6 +55,15 @@ def wall(argv: list[str]) -> float:
     started = time.perf_counter()
     subprocess.run(argv, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
+
+
+def use_private_cache(root: Path) -> Path:
+    """Drawn examples go to an empty folder of this run (for the grades it starts, and for the
+    in-process profile), never to the user's cache."""
+    cache = root / "cache"
+    cache.mkdir(mode=0o700)
+    os.environ["MGRADE_CACHE_DIR"] = str(cache)
+    return cache
 
 
 def grade_time_split(out: Path) -> tuple[float, float]:
@@ -117,6 +130,7 @@ def main() -> int:
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        use_private_cache(root)
         students = build_class(root / "class", args.n)
         batch_out, loop_out = root / "batch", root / "loop"
         batch_s = wall([*mgrade, "grade-all", str(root / "class"), "--out", str(batch_out),

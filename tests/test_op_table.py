@@ -37,7 +37,8 @@ SOFTPLUS = Op("softplus", "a.softplus()", "softplus", ("a",), (),
               lambda: st.fixed_dictionaries({"a": domains.reals(15.0)}),
               forward=lambda a: math.log1p(math.exp(-abs(a))) + max(a, 0.0),
               local=lambda out, a: (sigmoid(a),), inputs_doc="[-15, 15]", pinned=({"a": 0.0},),
-              torch_expr="torch.nn.functional.softplus(a)")
+              torch_expr="torch.nn.functional.softplus(a)",
+              tex=(r"\ln(1 + e^a)", r"\frac{d}{da} = \sigma(a)"))
 TABLE = (*OPS, SOFTPLUS)
 
 SOFTPLUS_METHOD = """

@@ -1,33 +1,11 @@
-"""The teaching text of the generated notebooks: what to implement and the math of each op.
-
-Every op of the op table (autograder.ops) has its local derivative here; a test keeps the two in
-step. The code itself never appears here: it is injected from the reference by `mgrade release`.
+"""The teaching text of the generated notebooks: what to implement, and each op's math (from the
+op table's `tex`, autograder.ops). The code itself never appears here: it is injected from the
+reference by `mgrade release`.
 """
 
 from __future__ import annotations
 
-# op name -> (forward in LaTeX, local derivative(s) in LaTeX, how micrograd builds it, if derived)
-OP_MATH: dict[str, tuple[str, str, str]] = {
-    "add": (r"a + b", r"\frac{\partial}{\partial a} = 1,\ \frac{\partial}{\partial b} = 1", ""),
-    "mul": (r"a \cdot b", r"\frac{\partial}{\partial a} = b,\ \frac{\partial}{\partial b} = a", ""),
-    "pow": (r"a^k", r"\frac{d}{da} = k\,a^{k-1}", ""),
-    "neg": (r"-a", r"\frac{d}{da} = -1", "`a * -1`"),
-    "sub": (r"a - b", r"\frac{\partial}{\partial a} = 1,\ \frac{\partial}{\partial b} = -1",
-            "`a + (-b)`"),
-    "truediv": (r"a / b",
-                r"\frac{\partial}{\partial a} = \frac{1}{b},\ "
-                r"\frac{\partial}{\partial b} = -\frac{a}{b^2}", "`a * b**-1`"),
-    "radd": (r"k + a", r"\frac{d}{da} = 1", "`a + k`"),
-    "rsub": (r"k - a", r"\frac{d}{da} = -1", "`k + (-a)`"),
-    "rmul": (r"k \cdot a", r"\frac{d}{da} = k", "`a * k`"),
-    "rtruediv": (r"k / a", r"\frac{d}{da} = -\frac{k}{a^2}", "`k * a**-1`"),
-    "relu": (r"\max(0, a)", r"\frac{d}{da} = 1 \text{ if } a > 0 \text{ else } 0", ""),
-    "tanh": (r"\tanh a", r"\frac{d}{da} = 1 - \tanh^2 a", ""),
-    "exp": (r"e^a", r"\frac{d}{da} = e^a", ""),
-    "log": (r"\ln a", r"\frac{d}{da} = \frac{1}{a}", ""),
-    "sigmoid": (r"\sigma(a) = \frac{1}{1 + e^{-a}}", r"\frac{d}{da} = \sigma(a)\,(1 - \sigma(a))",
-                ""),
-}
+from autograder.ops import OPS_BY_NAME
 
 SELFCHECK = """\
 ### Check as you go
@@ -87,9 +65,10 @@ def ops_table(names: list[str]) -> str:
     """Markdown table: op, what it computes, its local derivative, how it is usually built."""
     rows = ["| op | computes | local derivative | built from |", "|---|---|---|---|"]
     for name in names:
-        forward, derivative, built = OP_MATH[name]
-        built = built or "its own `_backward`"
-        rows.append(f"| `{name}` | ${forward}$ | ${derivative}$ | {built} |")
+        op = OPS_BY_NAME[name]
+        forward, derivative = op.tex
+        rows.append(f"| `{name}` | ${forward}$ | ${derivative}$ | "
+                    f"{op.built_as or 'its own `_backward`'} |")
     return "\n".join(rows)
 
 
