@@ -239,6 +239,44 @@ def test_examples_a_fresh_process_kept_equal_a_fresh_draw(tmp_path: Path,
             "nn.sgd_step", "nn.neuron.parameters", "nn.mlp.parameters"} <= checks
 
 
+DRAW_ADD_FORWARD = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+if sys.argv[1] == "with":
+    import distinctive_constants  # noqa: F401 - a local module: hypothesis would mine it
+from autograder.checks.examplecache import ExampleCache
+from autograder.checks.pickled import thaw
+from autograder.gradecache import GradeCache
+from autograder.grading import GradeOptions, grade
+cache = GradeCache(examples=ExampleCache())
+grade(Path(sys.argv[3]), GradeOptions(["ops"], oracle="python", only=("engine.add.forward",),
+                                      cache=cache))
+(drawn,) = cache.examples._drawn.values()
+print(repr([thaw(item.pickled) for item in drawn]))
+"""
+
+
+def test_the_modules_a_process_has_loaded_do_not_change_its_examples(tmp_path: Path) -> None:
+    """hypothesis mines constants from the source of loaded local modules; the grader's draws
+    must depend on the seed alone, not on what else the process imported."""
+    submission = materialize(EXAMPLES["reference"], tmp_path)
+    constants = [f"{k * 0.0123456789 + 1.5:.10f}" for k in range(1, 200)]
+    (tmp_path / "distinctive_constants.py").write_text(
+        "VALUES = [" + ", ".join(constants) + "]\n", encoding="utf-8")
+
+    def draw(mode: str) -> str:
+        run = subprocess.run([sys.executable, "-c", DRAW_ADD_FORWARD, mode, str(tmp_path),
+                              str(submission)], capture_output=True, text=True, cwd=tmp_path,
+                             timeout=300, env={**os.environ, "MGRADE_CACHE_DIR": ""})
+        assert run.returncode == 0, run.stderr
+        return run.stdout
+
+    plain, with_constants = draw("without"), draw("with")
+    assert plain == with_constants
+    assert not any(c.rstrip("0") in plain for c in constants)
+
+
 # ---- grades from the disk cache ------------------------------------------------------------------
 
 

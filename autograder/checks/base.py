@@ -117,6 +117,7 @@ def run_property(ctx: CheckContext, check_id: str, strategy: st.SearchStrategy,
 def _hypothesis(ctx: CheckContext, check_id: str, strategy: st.SearchStrategy,
                 test: Callable[[Any], None], explicit: tuple[Any, ...]) -> Callable[[], None]:
     """`test` under hypothesis with the grader's settings: the same for the batch and live paths."""
+    ignore_local_constants()
     wrapped = given(strategy)(test)
     for value in reversed(explicit):
         wrapped = example(value)(wrapped)
@@ -131,6 +132,36 @@ def _hypothesis(ctx: CheckContext, check_id: str, strategy: st.SearchStrategy,
         phases=(Phase.explicit, Phase.generate, Phase.shrink),
         suppress_health_check=list(HealthCheck),
     )(seed(ctx.seed_for(check_id))(wrapped))
+
+
+def ignore_local_constants() -> bool:
+    """Make hypothesis draw only from the seed: no constants from the source of loaded modules.
+
+    Since 6.131 hypothesis now and then draws a constant it found in the source of a "local"
+    module the process has loaded (not the standard library, not site-packages). Which modules a
+    grading process has loaded depends on the command (`mgrade grade`, `grade-all`, a notebook,
+    pytest) and on how mgrade is installed (a checkout or a wheel), so one seed would draw other
+    examples in another process. Returns whether that source of constants is off.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+    except ImportError:  # an older hypothesis: it has no local constants
+        return True
+    current = getattr(providers, "_get_local_constants", None)
+    if current is None:
+        return False
+    if getattr(current, "mgrade_ignores_local_constants", False):
+        return True
+    empty = Constants()
+
+    def no_local_constants() -> Constants:
+        return empty
+
+    no_local_constants.mgrade_ignores_local_constants = True  # type: ignore[attr-defined]
+    providers._get_local_constants = no_local_constants
+    providers.CONSTANTS_CACHE.cache.clear()  # its entries may hold constants found before
+    return True
 
 
 def _find_failure(exc: BaseException) -> Failure | None:
