@@ -167,7 +167,13 @@ def test_runner_without_a_seed_says_so_instead_of_grading(tmp_path: Path, manife
 
 def test_runner_reports_grading_that_dies_or_overruns(tmp_path: Path, manifests: Path,
                                                       reference_submission: Path) -> None:
-    late = run_autograder(make_root(tmp_path, reference_submission, timeout_s=0.5), manifests)
+    # Correct but slow to import: its grade takes longer than the deadline by construction,
+    # however fast the checks themselves run.
+    slow = tmp_path / "slow"
+    shutil.copytree(reference_submission, slow)
+    engine = slow / "micrograd" / "engine.py"
+    engine.write_text(engine.read_text() + "\nimport time\ntime.sleep(2)\n")
+    late = run_autograder(make_root(tmp_path, slow, timeout_s=0.5), manifests)
     output = " ".join(late["output"].split())
     assert late["tests"] == [] and "longer than 0.5 s" in output
     assert "not a problem with your code" in output

@@ -6,7 +6,7 @@ import sys as _sys
 def _crashing_sigmoid(self):
     _sys.setrecursionlimit(10**7)
     nested = []
-    for _ in range(1_000_000):
+    for _ in range(200_000):
         nested = [nested]
     return repr(nested)
 
