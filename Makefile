@@ -37,6 +37,7 @@ release-check: install
 bench: install
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/grade.py
+	$(PY) benchmarks/batch.py -n 100 --profile
 	$(PY) benchmarks/transport.py
 	PATH="$(VENV)/bin:$$PATH" $(PY) benchmarks/notebook.py
 	$(PY) benchmarks/pytest_plugin.py
