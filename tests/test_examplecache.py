@@ -257,6 +257,16 @@ print(repr([thaw(item.pickled) for item in drawn]))
 """
 
 
+def test_local_constants_are_off_for_the_installed_hypothesis() -> None:
+    """A hypothesis release that moves its local constants elsewhere must fail here, loudly."""
+    from hypothesis.internal.conjecture import providers
+
+    from autograder.checks.base import ignore_local_constants
+
+    assert ignore_local_constants() is True
+    assert not providers._get_local_constants().floats
+
+
 def test_the_modules_a_process_has_loaded_do_not_change_its_examples(tmp_path: Path) -> None:
     """hypothesis mines constants from the source of loaded local modules; the grader's draws
     must depend on the seed alone, not on what else the process imported."""
