@@ -285,6 +285,19 @@ def test_the_training_budget_comes_from_the_manifest_params(tmp_path: Path, run_
         assert verdict.outcome is Outcome.INTERNAL and message in verdict.feedback
 
 
+def test_a_training_run_past_its_deadline_names_the_reference_time_only_for_the_default(
+        tmp_path: Path, run_checks) -> None:
+    submission = _submission(tmp_path, [])
+    default = run_checks(submission, ["nn.train.moons"], {"timeout_s": 0.05})["nn.train.moons"]
+    longer = run_checks(submission, ["nn.train.moons"],
+                        {"timeout_s": 0.05, "steps": 3000})["nn.train.moons"]
+    for verdict in (default, longer):
+        assert verdict.outcome is Outcome.TIMEOUT, verdict.summary
+        assert "Look for work repeated inside the training loop" in verdict.feedback
+    assert "about a second for this run" in default.feedback
+    assert "about a second" not in longer.feedback  # not measured for a budget the manifest sets
+
+
 @pytest.mark.slow
 def test_training_does_not_depend_on_the_students_initialisation(tmp_path: Path,
                                                                   run_checks) -> None:

@@ -97,11 +97,6 @@ def _keep(value: Any) -> bytes:
         raise GiveUp(f"an example cannot be kept ({type(exc).__name__})") from None
 
 
-def _copy(pickled: bytes) -> Any:
-    """A private copy of a kept example (raises `Unreadable` for bytes from a bad file)."""
-    return thaw(pickled)
-
-
 def _record(body: Callable[[Any], None], value: Any) -> tuple[str, Deferred | None]:
     """Run `body` on `value` up to its first `run`. UnsatisfiedAssumption propagates (REJECTED)."""
     try:
@@ -156,7 +151,7 @@ def run_batched(ctx: Any, key: tuple[Any, ...], draw: Callable[[Callable[[Any], 
                 else:
                     ctx.session = _Replay(session, encode_program(program.steps), next(replies))
                 try:
-                    body(_copy(item.pickled))
+                    body(thaw(item.pickled))
                 except GiveUp:
                     raise
                 except (Exception, WorkerDied) as exc:
@@ -171,7 +166,7 @@ def _examples(cache: ExampleCache | None, key: tuple[Any, ...],
               ) -> tuple[list[Drawn], list[Deferred | None]]:
     """The examples and their first programs: from the cache when it has them, else drawn."""
     cached = cache.get(key) if cache is not None else None
-    if cache is not None and cached is not None:
+    if cached is not None:
         try:
             return list(cached), _rebuild(cached, body)
         except Unreadable:  # bytes from a damaged file: draw them again
@@ -211,7 +206,7 @@ def _rebuild(cached: tuple[Drawn, ...], body: Callable[[Any], None]) -> list[Def
             deferred.append(None)
             continue
         try:
-            status, program = _record(body, _copy(item.pickled))
+            status, program = _record(body, thaw(item.pickled))
         except UnsatisfiedAssumption:
             raise GiveUp("an example was rejected that was not before") from None
         if status != item.status:
